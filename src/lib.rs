@@ -1,0 +1,24 @@
+#![doc = include_str!("../README.md")]
+#![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+mod device;
+mod error;
+mod secret;
+mod secret_hash;
+pub mod srp;
+mod time;
+
+pub use device::DeviceRegistration;
+pub use error::{Error, Misuse, ProtocolError};
+pub use secret::{ClientSecret, Password, SecretBytes};
+pub use secret_hash::secret_hash;
+pub use time::UnixTime;
+
+/// The randomness this crate takes from its caller: any cryptographically secure generator
+/// implementing [`rand_core::CryptoRng`] (re-exported so that callers name the same version).
+pub use rand_core;

@@ -1,0 +1,221 @@
+//! Cognito's SRP-6a: the client's proof for `PASSWORD_VERIFIER` and
+//! `DEVICE_PASSWORD_VERIFIER`, and the server side that checks it.
+//!
+//! Cognito's variant differs from RFC 5054 in its byte encodings (padHex, §6.2 of the protocol
+//! reference), in `k`, in the key derivation (HKDF with info `Caldera Derived Key`) and in the
+//! proof message. Everything here follows Cognito's own clients byte for byte.
+//!
+//! ```
+//! use cognito_signin::srp::{Ephemeral, Identity, PrivateSize, ServerChallenge, ServerSession, Verifier};
+//! use cognito_signin::{Password, UnixTime};
+//! # use rand::{SeedableRng, rngs::StdRng};
+//! let mut rng = StdRng::seed_from_u64(7); // any rand_core::CryptoRng
+//! // The server knows a verifier made when the password was set.
+//! let id = Identity::user("us-east-1_Pool1", "alice")?;
+//! let password = Password::new("correct horse");
+//! let verifier = Verifier::generate(&id, &password, &mut rng);
+//! let server = ServerSession::generate(verifier, PrivateSize::default(), &mut rng)?;
+//!
+//! // Client: A goes out as SRP_A; the server's SALT, SRP_B and SECRET_BLOCK come back.
+//! let client = Ephemeral::generate(PrivateSize::default(), &mut rng)?;
+//! let secret_block = "AAECAw==";
+//! let challenge = ServerChallenge::parse(&server.salt_hex(), &server.public_hex(), secret_block)?;
+//! let claim = client.respond(&id, &password, &challenge, UnixTime(1_700_000_000))?;
+//!
+//! // PASSWORD_CLAIM_SIGNATURE verifies on the server side.
+//! server.verify(&id, &client.public_hex(), &[0, 1, 2, 3], &claim.timestamp, &claim.signature)?;
+//! # Ok::<(), cognito_signin::Error>(())
+//! ```
+
+mod client;
+pub(crate) mod encoding;
+mod group;
+pub(crate) mod math;
+mod server;
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Misuse};
+use crate::secret::{Password, SecretBytes};
+
+pub use client::{Ephemeral, PasswordClaim, ServerChallenge, Transcript};
+pub use server::{ServerSession, Verifier};
+
+/// The generator g.
+pub const GENERATOR: u8 = group::G;
+
+/// Cognito's multiplier `k = SHA-256(padHex(N) ‖ padHex(g))`, 32 big-endian bytes.
+pub const MULTIPLIER: [u8; 32] = group::K;
+
+/// The 3072-bit prime N (RFC 3526 group 15) as 384 big-endian bytes.
+#[must_use]
+pub fn modulus() -> [u8; 384] {
+    math::modulus_bytes()
+}
+
+/// Longest SRP private value (`a`, `b`) accepted, in bytes.
+pub const MAX_PRIVATE_BYTES: usize = math::MAX_PRIVATE_LEN;
+
+/// Longest hexadecimal number (`SRP_A`, `SRP_B`, `SALT`) accepted, in digits: twice N's
+/// 384 bytes plus a margin. Longer values are refused with
+/// [`ProtocolError::FieldTooLong`](crate::ProtocolError::FieldTooLong).
+pub const MAX_HEX_DIGITS: usize = 2 * math::MAX_PUBLIC_LEN;
+
+/// Longest `SECRET_BLOCK` accepted, in base64 characters (the service model's limit for a
+/// challenge parameter).
+pub const MAX_SECRET_BLOCK_CHARS: usize = 131_072;
+
+/// The size of a freshly drawn SRP private value (`a` on the client, `b` on the server).
+///
+/// Every exponentiation runs in time that depends on this size only, never on the value.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PrivateSize {
+    /// 256 bits (32 bytes): RFC 5054's floor and what AWS's Swift client draws. The default:
+    /// about a quarter of the work of [`PrivateSize::Bits1024`] for `A` and half for `S`.
+    #[default]
+    Bits256,
+    /// 1024 bits (128 bytes), as AWS's JavaScript, Amplify and .NET clients draw.
+    Bits1024,
+}
+
+impl PrivateSize {
+    /// The size in bytes.
+    #[must_use]
+    pub const fn bytes(self) -> usize {
+        match self {
+            Self::Bits256 => 32,
+            Self::Bits1024 => 128,
+        }
+    }
+}
+
+/// Who proves knowledge of a password: a user of a pool, or a remembered device.
+///
+/// The two differ only in the two strings hashed into `x` and into the claim: the pool name
+/// and `USER_ID_FOR_SRP` for a user, the device group key and device key for a device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Identity<'a> {
+    realm: &'a str,
+    user: &'a str,
+}
+
+impl<'a> Identity<'a> {
+    /// A user: the pool name (the part of `user_pool_id` after `_`) and the internal username
+    /// the service sent as `USER_ID_FOR_SRP`, never the alias the user typed.
+    ///
+    /// # Errors
+    /// [`Misuse::BadArgument`] when `user_pool_id` has no `_` or an empty pool name.
+    pub fn user(user_pool_id: &'a str, user_id_for_srp: &'a str) -> Result<Self, Error> {
+        match user_pool_id.split_once('_') {
+            Some((_, pool_name)) if !pool_name.is_empty() => Ok(Self {
+                realm: pool_name,
+                user: user_id_for_srp,
+            }),
+            _ => Err(Misuse::BadArgument("user_pool_id").into()),
+        }
+    }
+
+    /// A remembered device: its `DeviceGroupKey` and `DeviceKey` from `NewDeviceMetadata`.
+    #[must_use]
+    pub const fn device(device_group_key: &'a str, device_key: &'a str) -> Self {
+        Self {
+            realm: device_group_key,
+            user: device_key,
+        }
+    }
+}
+
+/// Draws `size` bytes that are not all zero.
+fn draw_private<R: rand_core::CryptoRng + ?Sized>(
+    size: PrivateSize,
+    rng: &mut R,
+) -> Result<SecretBytes, Error> {
+    let mut bytes = Zeroizing::new(alloc::vec![0u8; size.bytes()]);
+    for _ in 0..4 {
+        rng.fill_bytes(&mut bytes);
+        if bytes.iter().any(|&b| b != 0) {
+            return Ok(SecretBytes::new(core::mem::take(&mut *bytes)));
+        }
+    }
+    Err(Misuse::BrokenRandomSource.into())
+}
+
+/// Checks a caller-supplied private value: 1 to [`MAX_PRIVATE_BYTES`] bytes, not zero.
+fn check_private(bytes: &[u8]) -> Result<SecretBytes, Error> {
+    if bytes.is_empty() || bytes.len() > MAX_PRIVATE_BYTES || bytes.iter().all(|&b| b == 0) {
+        return Err(Misuse::BadPrivateValue.into());
+    }
+    Ok(SecretBytes::new(bytes.to_vec()))
+}
+
+/// `u = H(padHex(A) ‖ padHex(B))`, given the padHex bytes of both.
+#[must_use]
+pub fn compute_u(a_padded: &[u8], b_padded: &[u8]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(a_padded);
+    h.update(b_padded);
+    h.finalize().into()
+}
+
+/// `x = H(padHex(salt) ‖ H(realm ‖ user ‖ ":" ‖ password))`, the private key derived from a
+/// password (32 raw bytes, read as an unsigned integer).
+#[must_use]
+pub fn compute_x(identity: &Identity<'_>, password: &Password, salt_padded: &[u8]) -> SecretBytes {
+    let mut inner = Sha256::new();
+    inner.update(identity.realm.as_bytes());
+    inner.update(identity.user.as_bytes());
+    inner.update(b":");
+    inner.update(password.expose_secret().as_bytes());
+    let inner = Zeroizing::new(<[u8; 32]>::from(inner.finalize()));
+    let mut outer = Sha256::new();
+    outer.update(salt_padded);
+    outer.update(*inner);
+    SecretBytes::new(outer.finalize().to_vec())
+}
+
+/// HKDF-SHA256 with salt `padHex(u)`, key material `padHex(S)`, info `Caldera Derived Key`,
+/// 16 bytes of output.
+fn derive_key(u_padded: &[u8], s_padded: &[u8]) -> SecretBytes {
+    let hk = hkdf::Hkdf::<Sha256>::new(Some(u_padded), s_padded);
+    let mut okm = Zeroizing::new([0u8; 16]);
+    // 16 bytes is far below HKDF-SHA256's 8160-byte limit, so expand cannot fail.
+    let _ = hk.expand(b"Caldera Derived Key", &mut *okm);
+    SecretBytes::new(okm.to_vec())
+}
+
+/// HMAC-SHA256(key, realm ‖ user ‖ secret block ‖ timestamp), ready to finalize or verify.
+fn claim_mac(
+    key: &SecretBytes,
+    identity: &Identity<'_>,
+    secret_block: &[u8],
+    timestamp: &str,
+) -> Hmac<Sha256> {
+    // HMAC takes keys of any length; the fallback is unreachable and would only produce a
+    // signature the service refuses.
+    let mut mac = Hmac::<Sha256>::new_from_slice(key.expose_secret())
+        .unwrap_or_else(|_| <Hmac<Sha256> as KeyInit>::new(&Default::default()));
+    mac.update(identity.realm.as_bytes());
+    mac.update(identity.user.as_bytes());
+    mac.update(secret_block);
+    mac.update(timestamp.as_bytes());
+    mac
+}
+
+fn encode_signature(mac: Hmac<Sha256>) -> String {
+    STANDARD.encode(mac.finalize().into_bytes())
+}
+
+/// padHex of an integer given as unsigned big-endian bytes (Java's `BigInteger.toByteArray()`
+/// for a non-negative value): leading zeros removed, `00` in front when the top bit is set.
+#[must_use]
+pub fn pad_hex(unsigned_be: &[u8]) -> Vec<u8> {
+    encoding::pad_unsigned(unsigned_be)
+}

@@ -1,0 +1,238 @@
+//! The server's side of SRP: what a user pool stores and how it checks a claim. Tests and
+//! the reference server use it to check the client end to end.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use hmac::Mac;
+use rand_core::CryptoRng;
+
+use super::client::decode_base64;
+use super::encoding::{minimal_hex, pad_unsigned, parse_hex};
+use super::group::K;
+use super::math;
+use super::{
+    Identity, MAX_HEX_DIGITS, PrivateSize, check_private, claim_mac, compute_u, compute_x,
+    derive_key, draw_private,
+};
+use crate::error::{Error, ProtocolError};
+use crate::secret::{Password, SecretBytes};
+
+/// What the server stores for a password: the salt and the verifier `v = g^x mod N`, both as
+/// padHex bytes. For a device, this is the `DeviceSecretVerifierConfig` of `ConfirmDevice`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verifier {
+    salt_padded: Vec<u8>,
+    v_padded: Vec<u8>,
+}
+
+impl Verifier {
+    /// Makes the verifier of `password` with the given salt (unsigned big-endian bytes; they
+    /// are re-encoded with padHex, so the salt is canonical).
+    #[must_use]
+    pub fn new(identity: &Identity<'_>, password: &Password, salt: &[u8]) -> Self {
+        let salt_padded = pad_unsigned(salt);
+        let x = compute_x(identity, password, &salt_padded);
+        // x is 32 bytes, within pow_g's limit.
+        let v = math::pow_g(x.expose_secret())
+            .map(|v| pad_unsigned(&*v))
+            .unwrap_or_default();
+        Self {
+            salt_padded,
+            v_padded: v,
+        }
+    }
+
+    /// Makes the verifier of `password` with a salt of 16 random bytes from `rng`.
+    #[must_use]
+    pub fn generate<R: CryptoRng + ?Sized>(
+        identity: &Identity<'_>,
+        password: &Password,
+        rng: &mut R,
+    ) -> Self {
+        let mut salt = [0u8; 16];
+        rng.fill_bytes(&mut salt);
+        Self::new(identity, password, &salt)
+    }
+
+    /// Takes a `DeviceSecretVerifierConfig` as `ConfirmDevice` carries it: `Salt` and
+    /// `PasswordVerifier`, both standard base64 of big-endian bytes, read as signed integers
+    /// as the service does.
+    ///
+    /// # Errors
+    /// [`ProtocolError::BadBase64`], [`ProtocolError::EmptyField`] or
+    /// [`ProtocolError::FieldTooLong`] naming `Salt` or `PasswordVerifier`;
+    /// [`ProtocolError::IllegalValue`] when either is negative (first byte ≥ 0x80) or the
+    /// verifier is 0 mod N.
+    pub fn from_config(salt_b64: &str, password_verifier_b64: &str) -> Result<Self, Error> {
+        let limit = 4 * math::MAX_PUBLIC_LEN / 3 + 4;
+        let salt = decode_base64("Salt", salt_b64, limit)?;
+        let v = decode_base64("PasswordVerifier", password_verifier_b64, limit)?;
+        for (field, bytes) in [("Salt", &salt), ("PasswordVerifier", &v)] {
+            if bytes.len() > math::MAX_PUBLIC_LEN {
+                return Err(ProtocolError::FieldTooLong(field).into());
+            }
+            if bytes.first().is_some_and(|&b| b & 0x80 != 0) {
+                return Err(ProtocolError::IllegalValue(field).into());
+            }
+        }
+        if math::is_zero_mod_n(&v).unwrap_or(true) {
+            return Err(ProtocolError::IllegalValue("PasswordVerifier").into());
+        }
+        Ok(Self {
+            salt_padded: pad_unsigned(&salt),
+            v_padded: pad_unsigned(&v),
+        })
+    }
+
+    /// The `SALT` challenge parameter: hex of the salt, lower case, no leading zeros.
+    #[must_use]
+    pub fn salt_hex(&self) -> String {
+        minimal_hex(&self.salt_padded)
+    }
+
+    /// padHex(salt).
+    #[must_use]
+    pub fn salt_padded(&self) -> &[u8] {
+        &self.salt_padded
+    }
+
+    /// padHex(v).
+    #[must_use]
+    pub fn verifier_padded(&self) -> &[u8] {
+        &self.v_padded
+    }
+
+    /// `Salt` of a `DeviceSecretVerifierConfig`: base64(padHex(salt)).
+    #[must_use]
+    pub fn salt_base64(&self) -> String {
+        STANDARD.encode(&self.salt_padded)
+    }
+
+    /// `PasswordVerifier` of a `DeviceSecretVerifierConfig`: base64(padHex(v)).
+    #[must_use]
+    pub fn verifier_base64(&self) -> String {
+        STANDARD.encode(&self.v_padded)
+    }
+}
+
+/// One server run of SRP for a stored [`Verifier`]: the private `b` (secret) and
+/// `B = (k·v + g^b) mod N`, sent as `SRP_B`.
+#[derive(Clone)]
+pub struct ServerSession {
+    verifier: Verifier,
+    b: SecretBytes,
+    /// B as minimal unsigned bytes.
+    public: Vec<u8>,
+}
+
+impl fmt::Debug for ServerSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerSession")
+            .field("verifier", &self.verifier)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServerSession {
+    /// Draws a fresh `b` of `size` and computes `B`.
+    ///
+    /// # Errors
+    /// [`Misuse::BrokenRandomSource`](crate::Misuse::BrokenRandomSource) if the source keeps
+    /// returning zeros.
+    pub fn generate<R: CryptoRng + ?Sized>(
+        verifier: Verifier,
+        size: PrivateSize,
+        rng: &mut R,
+    ) -> Result<Self, Error> {
+        Self::from_secret(verifier, draw_private(size, rng)?)
+    }
+
+    /// Uses the given `b` (unsigned big-endian bytes), for test vectors and replays only.
+    ///
+    /// # Errors
+    /// [`Misuse::BadPrivateValue`](crate::Misuse::BadPrivateValue) when `b` is empty, zero or
+    /// too long.
+    pub fn from_private_bytes(verifier: Verifier, b: &[u8]) -> Result<Self, Error> {
+        Self::from_secret(verifier, check_private(b)?)
+    }
+
+    fn from_secret(verifier: Verifier, b: SecretBytes) -> Result<Self, Error> {
+        let big_b = math::server_public(&K, &verifier.v_padded, b.expose_secret())
+            .ok_or(crate::error::Misuse::BadPrivateValue)?;
+        let first = big_b.iter().position(|&x| x != 0).unwrap_or(big_b.len());
+        Ok(Self {
+            verifier,
+            b,
+            public: big_b.get(first..).unwrap_or_default().to_vec(),
+        })
+    }
+
+    /// `SRP_B`: hex of B, lower case, no leading zeros.
+    #[must_use]
+    pub fn public_hex(&self) -> String {
+        minimal_hex(&self.public)
+    }
+
+    /// `SALT`: hex of the stored salt.
+    #[must_use]
+    pub fn salt_hex(&self) -> String {
+        self.verifier.salt_hex()
+    }
+
+    /// Checks a client's claim: `srp_a_hex` is the `SRP_A` the client sent, `secret_block`
+    /// the bytes this server put (base64-encoded) into `SECRET_BLOCK`, `timestamp` and
+    /// `signature_b64` the `TIMESTAMP` and `PASSWORD_CLAIM_SIGNATURE` of the answer. The
+    /// signature is compared in constant time.
+    ///
+    /// This checks the SRP proof only; whether the timestamp is canonical and recent is the
+    /// caller's policy.
+    ///
+    /// # Errors
+    /// [`ProtocolError::IllegalValue`] for `A mod N == 0` or `u == 0`; field errors for a
+    /// malformed `SRP_A` or signature; [`ProtocolError::BadSignature`] when the claim does not
+    /// verify.
+    pub fn verify(
+        &self,
+        identity: &Identity<'_>,
+        srp_a_hex: &str,
+        secret_block: &[u8],
+        timestamp: &str,
+        signature_b64: &str,
+    ) -> Result<(), Error> {
+        self.premaster(srp_a_hex).and_then(|(u_padded, s_padded)| {
+            let key = derive_key(&u_padded, s_padded.expose_secret());
+            let signature = decode_base64("PASSWORD_CLAIM_SIGNATURE", signature_b64, 128)?;
+            claim_mac(&key, identity, secret_block, timestamp)
+                .verify_slice(&signature)
+                .map_err(|_| ProtocolError::BadSignature.into())
+        })
+    }
+
+    /// padHex(u) and padHex(S) for the client's `SRP_A`, as the server computes them:
+    /// `S = (A·v^u)^b mod N`. For test vectors; `S` is secret.
+    ///
+    /// # Errors
+    /// As [`ServerSession::verify`], for `SRP_A`.
+    pub fn premaster(&self, srp_a_hex: &str) -> Result<(Vec<u8>, SecretBytes), Error> {
+        let a = parse_hex("SRP_A", srp_a_hex, false, MAX_HEX_DIGITS)?;
+        if math::is_zero_mod_n(&a.magnitude).unwrap_or(true) {
+            return Err(ProtocolError::IllegalValue("SRP_A").into());
+        }
+        let u = compute_u(&pad_unsigned(&a.magnitude), &pad_unsigned(&self.public));
+        if u.iter().all(|&b| b == 0) {
+            return Err(ProtocolError::IllegalValue("u").into());
+        }
+        let s = math::server_premaster(
+            &a.magnitude,
+            &self.verifier.v_padded,
+            &u,
+            self.b.expose_secret(),
+        )
+        .ok_or(ProtocolError::FieldTooLong("SRP_A"))?;
+        Ok((pad_unsigned(&u), SecretBytes::new(pad_unsigned(&*s))))
+    }
+}
