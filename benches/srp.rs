@@ -1,1 +1,207 @@
-fn main() {}
+//! Criterion benchmarks of the client's SRP work, with a plain num-bigint client as the
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::std_instead_of_core,
+    missing_docs
+)]
+//! comparison row (measured in the same run, so the ratio holds on any machine).
+
+use std::hint::black_box;
+
+use cognito_signin::srp::{
+    Ephemeral, Identity, PrivateSize, ServerChallenge, ServerSession, Verifier, compute_u,
+    compute_x, pad_hex,
+};
+use cognito_signin::{ClientSecret, DeviceRegistration, Password, UnixTime, secret_hash};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use num_bigint::BigUint;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+const POOL_ID: &str = "us-east-1_AbCdEf123";
+const USER: &str = "7d4e3c2a-1b0f-4e5d-9c8b-7a6f5e4d3c2b";
+const NOW: UnixTime = UnixTime(1_764_000_000);
+const SECRET_BLOCK: &str = "AgV4hdAD1xDSgq3ma0dwJiZIwMHDbIj1rK2A3fW0jGm0tk8AXwABABVhd3MtY3J5cHRvLXB1YmxpYy1rZXkAREF4MlpnY0dDZmY3Y0k2WHV2cVJiMkxJNE9iU0hhTlR6TTZiVHBJMWdmbG5JbmpNM3N6bXpLZXpldmY5OXNRM0N6ZXc9PQ==";
+
+struct Fixture {
+    password: Password,
+    challenge_params: (String, String),
+    device_params: (String, String),
+    device: DeviceRegistration,
+}
+
+fn fixture(rng: &mut StdRng) -> Fixture {
+    let password = Password::new("Correct-Horse-Battery-1");
+    let id = Identity::user(POOL_ID, USER).unwrap();
+    let server = ServerSession::generate(
+        Verifier::generate(&id, &password, rng),
+        PrivateSize::Bits256,
+        rng,
+    )
+    .unwrap();
+    let device = DeviceRegistration::generate(
+        "-wt2ha1Zd",
+        "us-east-1_a1b2c3d4-5678-90ab-cdef-EXAMPLE11111",
+        rng,
+    );
+    let device_server =
+        ServerSession::generate(device.verifier().clone(), PrivateSize::Bits256, rng).unwrap();
+    Fixture {
+        password,
+        challenge_params: (server.salt_hex(), server.public_hex()),
+        device_params: (device_server.salt_hex(), device_server.public_hex()),
+        device,
+    }
+}
+
+fn verify(eph: &Ephemeral, f: &Fixture) -> String {
+    let id = Identity::user(POOL_ID, USER).unwrap();
+    let (salt, b) = &f.challenge_params;
+    let challenge = ServerChallenge::parse(salt, b, SECRET_BLOCK).unwrap();
+    eph.respond(&id, &f.password, &challenge, NOW)
+        .unwrap()
+        .signature
+}
+
+/// The plain client: num-bigint's variable-time modpow, same hashing.
+mod plain {
+    use super::*;
+
+    pub(crate) struct Group {
+        n: BigUint,
+        g: BigUint,
+        k: BigUint,
+    }
+
+    pub(crate) fn group() -> Group {
+        Group {
+            n: BigUint::from_bytes_be(&cognito_signin::srp::modulus()),
+            g: BigUint::from(2u8),
+            k: BigUint::from_bytes_be(&cognito_signin::srp::MULTIPLIER),
+        }
+    }
+
+    pub(crate) fn sign_in(grp: &Group, a: &[u8], f: &Fixture) -> Vec<u8> {
+        let a = BigUint::from_bytes_be(a);
+        let big_a = grp.g.modpow(&a, &grp.n);
+        let (salt_hex, b_hex) = &f.challenge_params;
+        let b = BigUint::parse_bytes(b_hex.as_bytes(), 16).unwrap();
+        let u = compute_u(&pad_hex(&big_a.to_bytes_be()), &pad_hex(&b.to_bytes_be()));
+        let salt = BigUint::parse_bytes(salt_hex.as_bytes(), 16).unwrap();
+        let id = Identity::user(POOL_ID, USER).unwrap();
+        let x = compute_x(&id, &f.password, &pad_hex(&salt.to_bytes_be()));
+        let x = BigUint::from_bytes_be(x.expose_secret());
+        let u = BigUint::from_bytes_be(&u);
+        let gx = grp.g.modpow(&x, &grp.n);
+        let base = (&b + &grp.n * &grp.k - (&grp.k * gx) % &grp.n) % &grp.n;
+        let s = base.modpow(&(a + u * x), &grp.n);
+        pad_hex(&s.to_bytes_be())
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    let mut rng = StdRng::seed_from_u64(0x5eed);
+    let f = fixture(&mut rng);
+    let sizes = [
+        ("a256", PrivateSize::Bits256),
+        ("a1024", PrivateSize::Bits1024),
+    ];
+
+    let mut g = c.benchmark_group("srp/start");
+    for (name, size) in sizes {
+        g.bench_function(name, |b| {
+            b.iter(|| black_box(Ephemeral::generate(size, &mut rng).unwrap().public_hex()))
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("srp/password_verifier");
+    for (name, size) in sizes {
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                || Ephemeral::generate(size, &mut StdRng::seed_from_u64(1)).unwrap(),
+                |eph| black_box(verify(&eph, &f)),
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("srp/device_password_verifier");
+    g.bench_function("a256", |b| {
+        let id = Identity::device(
+            "-wt2ha1Zd",
+            "us-east-1_a1b2c3d4-5678-90ab-cdef-EXAMPLE11111",
+        );
+        let (salt, srp_b) = &f.device_params;
+        b.iter_batched(
+            || Ephemeral::generate(PrivateSize::Bits256, &mut StdRng::seed_from_u64(2)).unwrap(),
+            |eph| {
+                let ch = ServerChallenge::parse(salt, srp_b, SECRET_BLOCK).unwrap();
+                black_box(
+                    eph.respond(&id, f.device.device_password(), &ch, NOW)
+                        .unwrap(),
+                )
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("srp/confirm_device");
+    g.bench_function("generate", |b| {
+        b.iter(|| {
+            black_box(
+                DeviceRegistration::generate(
+                    "-wt2ha1Zd",
+                    "us-east-1_a1b2c3d4-5678-90ab-cdef-EXAMPLE11111",
+                    &mut rng,
+                )
+                .password_verifier(),
+            )
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("secret_hash");
+    let secret = ClientSecret::new("1example23456789abcdefghijklmnopqrstuvwxyz0123456789ab");
+    g.bench_function("alias", |b| {
+        b.iter(|| {
+            black_box(secret_hash(
+                &secret,
+                black_box("alice@example.com"),
+                "1example23456789",
+            ))
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("srp/sign_in");
+    g.sample_size(30);
+    for (name, size) in sizes {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let eph = Ephemeral::generate(size, &mut rng).unwrap();
+                black_box(eph.public_hex());
+                black_box(verify(&eph, &f))
+            })
+        });
+    }
+    let grp = plain::group();
+    for (name, size) in sizes {
+        g.bench_function(format!("num-bigint-{name}"), |b| {
+            b.iter(|| {
+                let mut a = vec![0u8; size.bytes()];
+                rng.fill_bytes(&mut a);
+                black_box(plain::sign_in(&grp, &a, &f))
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(srp, benches);
+criterion_main!(srp);

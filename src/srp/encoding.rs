@@ -102,10 +102,10 @@ pub(crate) fn pad_signed(value: &ParsedInt) -> Vec<u8> {
         carry = overflow;
     }
     // pad_unsigned may have added a sign byte that the negative value does not need.
-    if let [0xff, next, ..] = out.as_slice() {
-        if next & 0x80 != 0 {
-            out.remove(0);
-        }
+    if let [0xff, next, ..] = out.as_slice()
+        && next & 0x80 != 0
+    {
+        out.remove(0);
     }
     out
 }
@@ -127,6 +127,26 @@ pub(crate) fn minimal_hex(be: &[u8]) -> String {
     }
     let zeros = out.bytes().take_while(|&c| c == b'0').count();
     out.split_off(zeros)
+}
+
+/// Hex text of a signed integer given as two's-complement big-endian bytes: `-` and the
+/// magnitude for a negative one, as the service writes a negative `SALT`.
+pub(crate) fn signed_hex(twos_complement: &[u8]) -> String {
+    if twos_complement.first().is_none_or(|&b| b & 0x80 == 0) {
+        return minimal_hex(twos_complement);
+    }
+    // Magnitude = two's complement of the bytes: invert, then add one.
+    let mut magnitude: Vec<u8> = twos_complement.iter().map(|b| !b).collect();
+    for byte in magnitude.iter_mut().rev() {
+        let (sum, overflow) = byte.overflowing_add(1);
+        *byte = sum;
+        if !overflow {
+            break;
+        }
+    }
+    let mut out = String::from("-");
+    out.push_str(&minimal_hex(&magnitude));
+    out
 }
 
 #[cfg(test)]
@@ -161,6 +181,14 @@ mod tests {
                 v
             };
             assert_eq!(signed(n), java, "{n}");
+        }
+    }
+
+    #[test]
+    fn signed_hex_round_trips() {
+        for n in -70_000i64..70_000 {
+            let text = alloc::format!("{}{:x}", if n < 0 { "-" } else { "" }, n.unsigned_abs());
+            assert_eq!(signed_hex(&signed(n)), text, "{n}");
         }
     }
 

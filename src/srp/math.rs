@@ -87,6 +87,20 @@ fn bit_bound(len: usize) -> u32 {
     u32::try_from(len.saturating_mul(8)).unwrap_or(u32::MAX)
 }
 
+/// `base^exp mod N` for a secret exponent bounded by `bits` (public). Uses almost-Montgomery
+/// multiplication when the exponent fits N's width, the plain ladder otherwise; both select
+/// their table entries in constant time.
+fn pow_secret<const L: usize>(base: &Fe, exp: &Uint<L>, bits: u32) -> Fe {
+    if bits <= U3072::BITS {
+        let mut narrow: U3072 = exp.resize();
+        let r = base.pow_amm_bounded_exp(&narrow, bits);
+        narrow.zeroize();
+        r
+    } else {
+        base.pow_bounded_exp(exp, bits)
+    }
+}
+
 /// `g^e mod N` for a secret exponent of at most MAX_PRIVATE_LEN bytes, in constant time for
 /// all exponents of the same byte length.
 pub(crate) fn pow_g(exp: &[u8]) -> Option<Zeroizing<[u8; N_LEN]>> {
@@ -95,7 +109,7 @@ pub(crate) fn pow_g(exp: &[u8]) -> Option<Zeroizing<[u8; N_LEN]>> {
     }
     let mut e = uint_from_be::<EXP_LIMBS>(exp)?;
     let g = Fe::new(&U3072::from_u8(G));
-    let r = g.pow_bounded_exp(&e, bit_bound(exp.len()));
+    let r = pow_secret(&g, &e, bit_bound(exp.len()));
     e.zeroize();
     Some(Zeroizing::new(fe_to_bytes(&r)))
 }
@@ -126,7 +140,7 @@ pub(crate) fn client_premaster(
     let u_int = uint_from_be::<{ U256::LIMBS }>(u).ok_or(PremasterError::TooLong)?;
 
     let g = Fe::new(&U3072::from_u8(G));
-    let gx = g.pow_bounded_exp(&x_int, 256);
+    let gx = pow_secret(&g, &x_int, 256);
     let base = Fe::new(&b_red).sub(&Fe::new(&k).mul(&gx));
     if base.retrieve().is_zero_vartime() {
         x_int.zeroize();
@@ -150,7 +164,7 @@ pub(crate) fn client_premaster(
     a_int.zeroize();
     ux.zeroize();
     let bits = bit_bound(a.len().max(64)) + 1;
-    let s = base.pow_bounded_exp(&e, bits);
+    let s = pow_secret(&base, &e, bits);
     e.zeroize();
     Ok(Zeroizing::new(fe_to_bytes(&s)))
 }
@@ -164,7 +178,7 @@ pub(crate) fn server_public(k: &[u8; 32], v: &[u8], b: &[u8]) -> Option<[u8; N_L
     let v = reduce_public(v)?;
     let mut b_int = uint_from_be::<EXP_LIMBS>(b)?;
     let g = Fe::new(&U3072::from_u8(G));
-    let gb = g.pow_bounded_exp(&b_int, bit_bound(b.len()));
+    let gb = pow_secret(&g, &b_int, bit_bound(b.len()));
     b_int.zeroize();
     Some(fe_to_bytes(&Fe::new(&k).mul(&Fe::new(&v)).add(&gb)))
 }
@@ -184,7 +198,7 @@ pub(crate) fn server_premaster(
     let u = uint_from_be::<{ U256::LIMBS }>(u)?;
     let mut b_int = uint_from_be::<EXP_LIMBS>(b)?;
     let base = Fe::new(&a_red).mul(&Fe::new(&v).pow_vartime(&u));
-    let s = base.pow_bounded_exp(&b_int, bit_bound(b.len()));
+    let s = pow_secret(&base, &b_int, bit_bound(b.len()));
     b_int.zeroize();
     Some(Zeroizing::new(fe_to_bytes(&s)))
 }

@@ -11,7 +11,7 @@ use hmac::Mac;
 use rand_core::CryptoRng;
 
 use super::client::decode_base64;
-use super::encoding::{minimal_hex, pad_unsigned, parse_hex};
+use super::encoding::{minimal_hex, pad_signed, pad_unsigned, parse_hex, signed_hex};
 use super::group::K;
 use super::math;
 use super::{
@@ -35,6 +35,42 @@ impl Verifier {
     #[must_use]
     pub fn new(identity: &Identity<'_>, password: &Password, salt: &[u8]) -> Self {
         let salt_padded = pad_unsigned(salt);
+        let x = compute_x(identity, password, &salt_padded);
+        // x is 32 bytes, within pow_g's limit.
+        let v = math::pow_g(x.expose_secret())
+            .map(|v| pad_unsigned(&*v))
+            .unwrap_or_default();
+        Self {
+            salt_padded,
+            v_padded: v,
+        }
+    }
+
+    /// Makes the verifier of `password` for a salt given as the service would send it in
+    /// `SALT`: hex of a signed integer (a leading `-`, odd lengths and leading zeros allowed).
+    /// Some pools hold such salts; this lets a test server reproduce them.
+    ///
+    /// # Errors
+    /// [`ProtocolError::EmptyField`], [`ProtocolError::BadHex`] or
+    /// [`ProtocolError::FieldTooLong`] naming `SALT`.
+    pub fn with_salt_hex(
+        identity: &Identity<'_>,
+        password: &Password,
+        salt_hex: &str,
+    ) -> Result<Self, Error> {
+        let salt = parse_hex("SALT", salt_hex, true, MAX_HEX_DIGITS)?;
+        Ok(Self::from_padded_salt(
+            identity,
+            password,
+            pad_signed(&salt),
+        ))
+    }
+
+    fn from_padded_salt(
+        identity: &Identity<'_>,
+        password: &Password,
+        salt_padded: Vec<u8>,
+    ) -> Self {
         let x = compute_x(identity, password, &salt_padded);
         // x is 32 bytes, within pow_g's limit.
         let v = math::pow_g(x.expose_secret())
@@ -88,13 +124,14 @@ impl Verifier {
         })
     }
 
-    /// The `SALT` challenge parameter: hex of the salt, lower case, no leading zeros.
+    /// The `SALT` challenge parameter: hex of the salt, lower case, no leading zeros, with a
+    /// leading `-` for a negative salt.
     #[must_use]
     pub fn salt_hex(&self) -> String {
-        minimal_hex(&self.salt_padded)
+        signed_hex(&self.salt_padded)
     }
 
-    /// padHex(salt).
+    /// padHex(salt): the salt bytes hashed into `x`.
     #[must_use]
     pub fn salt_padded(&self) -> &[u8] {
         &self.salt_padded
