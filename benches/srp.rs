@@ -1,4 +1,5 @@
 //! Criterion benchmarks of the client's SRP work, with a plain num-bigint client as the
+//! comparison row (measured in the same run, so the ratio holds on any machine).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -7,7 +8,6 @@
     clippy::std_instead_of_core,
     missing_docs
 )]
-//! comparison row (measured in the same run, so the ratio holds on any machine).
 
 use std::hint::black_box;
 
