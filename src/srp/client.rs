@@ -5,7 +5,8 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
 use super::encoding::{minimal_hex, pad_signed, pad_unsigned, parse_hex};
 use super::group::K;
@@ -202,7 +203,9 @@ impl ServerChallenge {
     }
 }
 
-/// Decodes standard base64 with padding, naming `field` in the error.
+/// Decodes base64 as Cognito's clients do: the standard alphabet, or the URL-safe one, with
+/// or without `=` padding (Amplify's decoder accepts both alphabets; the service sends the
+/// standard one with padding). Anything else is an error naming `field`.
 pub(crate) fn decode_base64(
     field: &'static str,
     text: &str,
@@ -214,7 +217,15 @@ pub(crate) fn decode_base64(
     if text.len() > max_chars {
         return Err(ProtocolError::FieldTooLong(field));
     }
-    STANDARD
+    let config = GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(false);
+    let alphabet = if text.contains(['-', '_']) {
+        &alphabet::URL_SAFE
+    } else {
+        &alphabet::STANDARD
+    };
+    GeneralPurpose::new(alphabet, config)
         .decode(text)
         .map_err(|_| ProtocolError::BadBase64(field))
 }
