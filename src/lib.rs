@@ -8,13 +8,22 @@ extern crate std;
 
 mod device;
 mod error;
+mod flow;
 mod secret;
 mod secret_hash;
 pub mod srp;
 mod time;
+mod wire;
 
 pub use device::DeviceRegistration;
-pub use error::{Error, Misuse, ProtocolError};
+pub use error::{Error, ErrorKind, Misuse, ProtocolError, ServiceError};
+pub use flow::{
+    Answer, Challenge, Config, DeviceCredentials, DeviceStatus, FirstFactor, MfaType, NewDevice,
+    Preferred, Prompt, Response, SignIn, SignedIn, Start, Step, Tokens,
+};
+pub use wire::{
+    CONTENT_TYPE, MAX_CHALLENGE_PARAMETERS, MAX_REPLY_BYTES, MAX_SESSION_CHARS, Operation, Request,
+};
 pub use secret::{ClientSecret, Password, SecretBytes};
 pub use secret_hash::secret_hash;
 pub use time::UnixTime;

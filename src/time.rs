@@ -58,6 +58,36 @@ impl UnixTime {
     }
 }
 
+/// Reads an HTTP `Date` header in the IMF-fixdate form (`Sun, 06 Nov 1994 08:49:37 GMT`) as
+/// Unix seconds; `None` for anything else.
+pub(crate) fn parse_http_date(text: &str) -> Option<u64> {
+    let mut parts = text.split_ascii_whitespace();
+    let _weekday = parts.next()?;
+    let day: u64 = parts.next()?.parse().ok()?;
+    let month = MONTHS.iter().position(|&m| Some(m) == parts.next())? as u64 + 1;
+    let year: u64 = parts.next()?.parse().ok()?;
+    let mut hms = parts.next()?.split(':').map(|p| p.parse::<u64>().ok());
+    let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);
+    if parts.next()? != "GMT" || parts.next().is_some() || hms.next().is_some() {
+        return None;
+    }
+    if !(1970..=9999).contains(&year) || !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 {
+        return None;
+    }
+    Some(days_from_civil(year, month, day) * 86_400 + h * 3600 + m * 60 + s)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (year ≥ 1970).
+fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y / 400;
+    let yoe = y - era * 400;
+    let mp = if month > 2 { month - 3 } else { month + 9 };
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    (era * 146_097 + doe).saturating_sub(719_468)
+}
+
 /// Proleptic Gregorian (year, month 1..=12, day 1..=31) of a day count since 1970-01-01.
 /// Days are non-negative here, so the era arithmetic stays unsigned.
 fn civil_from_days(days: u64) -> (u64, u64, u64) {
@@ -89,6 +119,23 @@ impl From<std::time::SystemTime> for UnixTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http_dates() {
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
+        assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+        assert_eq!(parse_http_date("Thu, 26 Nov 2026 05:34:20 GMT"), Some(1_795_671_260));
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 UTC"), None);
+        assert_eq!(parse_http_date("garbage"), None);
+        assert_eq!(parse_http_date(""), None);
+        for t in (0..253_402_300_800u64).step_by(86_399 * 7 + 3607) {
+            let ts = UnixTime(t).cognito_timestamp().unwrap();
+            // "Tue Mar 5 04:05:06 UTC 2024" -> "Tue, 5 Mar 2024 04:05:06 GMT"
+            let p: alloc::vec::Vec<&str> = ts.split(' ').collect();
+            let http = alloc::format!("{}, {} {} {} {} GMT", p[0], p[2], p[1], p[5], p[3]);
+            assert_eq!(parse_http_date(&http), Some(t), "{http}");
+        }
+    }
 
     #[test]
     fn known_dates() {

@@ -1,0 +1,773 @@
+//! The sign-in machine: configuration, how a sign-in starts, the steps it returns, the
+//! questions it asks and the answers it takes.
+
+mod state;
+
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use rand_core::CryptoRng;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Misuse, ServiceError};
+use crate::secret::{ClientSecret, Password};
+use crate::srp::PrivateSize;
+use crate::time::UnixTime;
+use crate::wire::Request;
+
+/// What the machine needs to know about the app: user pool, app client, optional client
+/// secret and remembered device, and a few choices.
+#[derive(Clone, Debug)]
+pub struct Config {
+    user_pool_id: String,
+    client_id: String,
+    client_secret: Option<ClientSecret>,
+    device: Option<DeviceCredentials>,
+    private_size: PrivateSize,
+    device_name: Option<String>,
+    confirm_new_devices: bool,
+    totp_issuer: String,
+    totp_device_name: Option<String>,
+    client_metadata: Option<BTreeMap<String, String>>,
+}
+
+impl Config {
+    /// A configuration for the pool `user_pool_id` (`<region>_<name>`) and the app client
+    /// `client_id`.
+    ///
+    /// # Errors
+    /// [`Misuse::BadArgument`] naming `user_pool_id` (not of the form `<region>_<name>`, at
+    /// most 55 characters) or `client_id` (empty, longer than 128 characters, or other than
+    /// letters, digits, `_` and `+`).
+    pub fn new(user_pool_id: impl Into<String>, client_id: impl Into<String>) -> Result<Self, Error> {
+        let user_pool_id = user_pool_id.into();
+        let client_id = client_id.into();
+        let pool_ok = user_pool_id.len() <= 55
+            && user_pool_id.split_once('_').is_some_and(|(region, name)| {
+                !region.is_empty()
+                    && !name.is_empty()
+                    && region.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+                    && name.chars().all(|c| c.is_ascii_alphanumeric())
+            });
+        if !pool_ok {
+            return Err(Misuse::BadArgument("user_pool_id").into());
+        }
+        let client_ok = !client_id.is_empty()
+            && client_id.len() <= 128
+            && client_id.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '+');
+        if !client_ok {
+            return Err(Misuse::BadArgument("client_id").into());
+        }
+        Ok(Self {
+            user_pool_id,
+            client_id,
+            client_secret: None,
+            device: None,
+            private_size: PrivateSize::default(),
+            device_name: None,
+            confirm_new_devices: true,
+            totp_issuer: String::from("Cognito"),
+            totp_device_name: None,
+            client_metadata: None,
+        })
+    }
+
+    /// The app client's secret: every request then carries `SECRET_HASH`, computed over the
+    /// right username at each step.
+    #[must_use]
+    pub fn with_client_secret(mut self, secret: ClientSecret) -> Self {
+        self.client_secret = Some(secret);
+        self
+    }
+
+    /// The remembered device of the user who signs in: its key goes into every request that
+    /// can carry it, and the machine answers `DEVICE_SRP_AUTH` with it.
+    #[must_use]
+    pub fn with_device(mut self, device: DeviceCredentials) -> Self {
+        self.device = Some(device);
+        self
+    }
+
+    /// The size of the SRP private value (256 bits by default).
+    #[must_use]
+    pub fn with_private_size(mut self, size: PrivateSize) -> Self {
+        self.private_size = size;
+        self
+    }
+
+    /// `DeviceName` sent with `ConfirmDevice` (optional in the service model).
+    #[must_use]
+    pub fn with_device_name(mut self, name: impl Into<String>) -> Self {
+        self.device_name = Some(name.into());
+        self
+    }
+
+    /// Do not register new devices: a sign-in that returns `NewDeviceMetadata` ends at once,
+    /// reporting the metadata in [`NewDevice`] with [`DeviceStatus::NotConfirmed`].
+    #[must_use]
+    pub fn without_device_confirmation(mut self) -> Self {
+        self.confirm_new_devices = false;
+        self
+    }
+
+    /// The issuer shown in authenticator apps for a TOTP set-up (`Cognito` by default).
+    #[must_use]
+    pub fn with_totp_issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.totp_issuer = issuer.into();
+        self
+    }
+
+    /// `FriendlyDeviceName` sent with `VerifySoftwareToken` during a TOTP set-up.
+    #[must_use]
+    pub fn with_totp_device_name(mut self, name: impl Into<String>) -> Self {
+        self.totp_device_name = Some(name.into());
+        self
+    }
+
+    /// `ClientMetadata` for the Lambda triggers, sent with every `InitiateAuth`,
+    /// `RespondToAuthChallenge` and `GetTokensFromRefreshToken`. Not stored, not encrypted:
+    /// never put secrets in it.
+    #[must_use]
+    pub fn with_client_metadata(mut self, metadata: BTreeMap<String, String>) -> Self {
+        self.client_metadata = Some(metadata);
+        self
+    }
+
+    /// The user pool id.
+    #[must_use]
+    pub fn user_pool_id(&self) -> &str {
+        &self.user_pool_id
+    }
+
+    /// The app client id.
+    #[must_use]
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The region: the part of the pool id before `_`. The endpoint is
+    /// `https://cognito-idp.<region>.amazonaws.com/`.
+    #[must_use]
+    pub fn region(&self) -> &str {
+        self.user_pool_id.split('_').next().unwrap_or_default()
+    }
+}
+
+/// A remembered device: what to store after [`ConfirmDevice`](crate::Operation::ConfirmDevice)
+/// and hand back through [`Config::with_device`] on the next sign-in. Serializable with
+/// serde; the device password in it is a long-term secret, so store the record as you store
+/// refresh tokens.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceCredentials {
+    /// The internal username of the user the device belongs to (`USER_ID_FOR_SRP`, the
+    /// access token's `username`): key stored records by it, not by an alias.
+    pub username: String,
+    /// `DeviceKey` from `NewDeviceMetadata`.
+    pub device_key: String,
+    /// `DeviceGroupKey` from `NewDeviceMetadata`.
+    pub device_group_key: String,
+    /// The device password chosen at registration.
+    pub device_password: Password,
+}
+
+impl fmt::Debug for DeviceCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeviceCredentials")
+            .field("device_key", &self.device_key)
+            .field("device_group_key", &self.device_group_key)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How a sign-in starts: which flow, which user. Build one with the constructors.
+#[derive(Clone, Debug)]
+pub struct Start {
+    pub(crate) kind: StartKind,
+    pub(crate) admin: bool,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum StartKind {
+    UserSrp {
+        username: String,
+        password: Password,
+    },
+    UserPassword {
+        username: String,
+        password: Password,
+    },
+    AdminUserPassword {
+        username: String,
+        password: Password,
+        legacy_name: bool,
+    },
+    Custom {
+        username: String,
+        srp_password: Option<Password>,
+    },
+    UserAuth {
+        username: String,
+        preferred: Option<Preferred>,
+        session: Option<String>,
+    },
+    Refresh {
+        refresh_token: Password,
+        username: Option<String>,
+    },
+    RefreshRotating {
+        refresh_token: Password,
+    },
+}
+
+/// The first factor asked for in a `USER_AUTH` sign-in (`PREFERRED_CHALLENGE`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Preferred {
+    /// `PASSWORD`: the password is sent in `InitiateAuth`.
+    Password(Password),
+    /// `PASSWORD_SRP`: SRP, the password never leaves the client.
+    PasswordSrp(Password),
+    /// `EMAIL_OTP`: a one-time code by email.
+    EmailOtp,
+    /// `SMS_OTP`: a one-time code by SMS.
+    SmsOtp,
+    /// `WEB_AUTHN`: a passkey.
+    WebAuthn,
+}
+
+impl Start {
+    fn new(kind: StartKind) -> Self {
+        Self { kind, admin: false }
+    }
+
+    /// `USER_SRP_AUTH`: SRP with the password; the password never leaves the client.
+    /// `username` is what the user typed (username or alias).
+    pub fn user_srp(username: impl Into<String>, password: Password) -> Self {
+        Self::new(StartKind::UserSrp {
+            username: username.into(),
+            password,
+        })
+    }
+
+    /// `USER_PASSWORD_AUTH`: the password travels in the request (needs
+    /// `ALLOW_USER_PASSWORD_AUTH` on the app client).
+    pub fn user_password(username: impl Into<String>, password: Password) -> Self {
+        Self::new(StartKind::UserPassword {
+            username: username.into(),
+            password,
+        })
+    }
+
+    /// `ADMIN_USER_PASSWORD_AUTH` through `AdminInitiateAuth`, for servers holding IAM
+    /// credentials: every request of this sign-in needs SigV4.
+    pub fn admin_user_password(username: impl Into<String>, password: Password) -> Self {
+        Self {
+            kind: StartKind::AdminUserPassword {
+                username: username.into(),
+                password,
+                legacy_name: false,
+            },
+            admin: true,
+        }
+    }
+
+    /// As [`Start::admin_user_password`] under the legacy flow name `ADMIN_NO_SRP_AUTH`.
+    pub fn admin_no_srp(username: impl Into<String>, password: Password) -> Self {
+        Self {
+            kind: StartKind::AdminUserPassword {
+                username: username.into(),
+                password,
+                legacy_name: true,
+            },
+            admin: true,
+        }
+    }
+
+    /// `CUSTOM_AUTH`: challenges defined by the pool's Lambda triggers.
+    pub fn custom(username: impl Into<String>) -> Self {
+        Self::new(StartKind::Custom {
+            username: username.into(),
+            srp_password: None,
+        })
+    }
+
+    /// `CUSTOM_AUTH` starting with SRP (`CHALLENGE_NAME=SRP_A`): the password is verified
+    /// first, then the custom challenges follow.
+    pub fn custom_with_srp(username: impl Into<String>, password: Password) -> Self {
+        Self::new(StartKind::Custom {
+            username: username.into(),
+            srp_password: Some(password),
+        })
+    }
+
+    /// `USER_AUTH` without a preference: the service offers the available first factors
+    /// ([`Challenge::SelectChallenge`]).
+    pub fn user_auth(username: impl Into<String>) -> Self {
+        Self::new(StartKind::UserAuth {
+            username: username.into(),
+            preferred: None,
+            session: None,
+        })
+    }
+
+    /// `USER_AUTH` with `PREFERRED_CHALLENGE`.
+    pub fn user_auth_preferring(username: impl Into<String>, preferred: Preferred) -> Self {
+        Self::new(StartKind::UserAuth {
+            username: username.into(),
+            preferred: Some(preferred),
+            session: None,
+        })
+    }
+
+    /// `REFRESH_TOKEN_AUTH`. With a client secret, `username` must be the token owner's
+    /// internal username ([`SignedIn::username`], the access token's `username` claim), never
+    /// an alias.
+    pub fn refresh(refresh_token: impl Into<String>, username: Option<String>) -> Self {
+        Self::new(StartKind::Refresh {
+            refresh_token: Password::new(refresh_token),
+            username,
+        })
+    }
+
+    /// `GetTokensFromRefreshToken`: refresh that also works with refresh-token rotation (the
+    /// raw client secret is sent, no username needed).
+    pub fn refresh_rotating(refresh_token: impl Into<String>) -> Self {
+        Self::new(StartKind::RefreshRotating {
+            refresh_token: Password::new(refresh_token),
+        })
+    }
+
+    /// Sends the `Session` that `SignUp` / `ConfirmSignUp` returned with a `USER_AUTH`
+    /// start, to sign in right after sign-up without asking for a code again. Ignored by
+    /// other flows.
+    #[must_use]
+    pub fn with_session(mut self, session: impl Into<String>) -> Self {
+        if let StartKind::UserAuth { session: s, .. } = &mut self.kind {
+            *s = Some(session.into());
+        }
+        self
+    }
+
+    /// Runs the flow through `AdminInitiateAuth` / `AdminRespondToAuthChallenge` (SigV4,
+    /// server side). `USER_SRP_AUTH`, `CUSTOM_AUTH`, `USER_AUTH` and `REFRESH_TOKEN_AUTH`
+    /// allow it; for the others [`SignIn::start`] refuses it.
+    #[must_use]
+    pub fn via_admin(mut self) -> Self {
+        self.admin = true;
+        self
+    }
+}
+
+/// What the caller got back for the last request.
+#[derive(Clone, Copy, Debug)]
+pub struct Response<'a> {
+    /// The HTTP status.
+    pub status: u16,
+    /// The body.
+    pub body: &'a [u8],
+    /// The `x-amzn-ErrorType` header, when present.
+    pub error_type: Option<&'a str>,
+    /// The `Date` header (`Sun, 06 Nov 1994 08:49:37 GMT`), when present: the machine then
+    /// corrects `TIMESTAMP` by the offset between the server's clock and `now`.
+    pub date: Option<&'a str>,
+}
+
+impl<'a> Response<'a> {
+    /// A reply with its status and body only.
+    #[must_use]
+    pub fn new(status: u16, body: &'a [u8]) -> Self {
+        Self {
+            status,
+            body,
+            error_type: None,
+            date: None,
+        }
+    }
+
+    /// Adds the `x-amzn-ErrorType` header.
+    #[must_use]
+    pub fn with_error_type(mut self, value: &'a str) -> Self {
+        self.error_type = Some(value);
+        self
+    }
+
+    /// Adds the `Date` header.
+    #[must_use]
+    pub fn with_date(mut self, value: &'a str) -> Self {
+        self.date = Some(value);
+        self
+    }
+}
+
+/// What to do next.
+#[must_use]
+#[non_exhaustive]
+#[derive(Debug)]
+pub enum Step {
+    /// Send this request, then feed its reply to [`SignIn::handle`].
+    Send(Request),
+    /// Ask the user, then call [`SignIn::answer`].
+    NeedInput(Prompt),
+    /// Signed in. The machine is finished.
+    Done(Box<SignedIn>),
+}
+
+/// A question for the user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Prompt {
+    /// What to ask.
+    pub challenge: Challenge,
+    /// Set when the same question is asked again because Cognito refused the last answer
+    /// (a wrong code, a new password that breaks the policy); show it to the user.
+    pub previous_error: Option<ServiceError>,
+}
+
+/// An MFA method, as `SELECT_MFA_TYPE` and `MFA_SETUP` name them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MfaType {
+    /// `SMS_MFA`.
+    Sms,
+    /// `SOFTWARE_TOKEN_MFA` (TOTP).
+    SoftwareToken,
+    /// `EMAIL_OTP`.
+    Email,
+    /// Any other name the service offers.
+    Other(String),
+}
+
+impl MfaType {
+    /// Reads a challenge name.
+    #[must_use]
+    pub fn from_name(name: &str) -> Self {
+        match name {
+            "SMS_MFA" => Self::Sms,
+            "SOFTWARE_TOKEN_MFA" => Self::SoftwareToken,
+            "EMAIL_OTP" => Self::Email,
+            other => Self::Other(String::from(other)),
+        }
+    }
+
+    /// The challenge name.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Sms => "SMS_MFA",
+            Self::SoftwareToken => "SOFTWARE_TOKEN_MFA",
+            Self::Email => "EMAIL_OTP",
+            Self::Other(name) => name,
+        }
+    }
+}
+
+/// The first factors of a `USER_AUTH` sign-in, as `SELECT_CHALLENGE` offers them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FirstFactor {
+    /// `PASSWORD`, with the password.
+    Password(Password),
+    /// `PASSWORD_SRP`, with the password (it never leaves the client).
+    PasswordSrp(Password),
+    /// `EMAIL_OTP`: a code is sent by email.
+    EmailOtp,
+    /// `SMS_OTP`: a code is sent by SMS.
+    SmsOtp,
+    /// `WEB_AUTHN`, optionally with the credential JSON right away.
+    WebAuthn(Option<String>),
+}
+
+impl FirstFactor {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Password(_) => "PASSWORD",
+            Self::PasswordSrp(_) => "PASSWORD_SRP",
+            Self::EmailOtp => "EMAIL_OTP",
+            Self::SmsOtp => "SMS_OTP",
+            Self::WebAuthn(_) => "WEB_AUTHN",
+        }
+    }
+}
+
+/// What the user is asked, with what the service said about it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Challenge {
+    /// `SMS_MFA`: the code sent by SMS. Answer [`Answer::Code`].
+    SmsMfa {
+        /// Where the code went, masked (`+*******1234`): show it, never parse it.
+        destination: Option<String>,
+    },
+    /// `SOFTWARE_TOKEN_MFA`: the code of the authenticator app. Answer [`Answer::Code`].
+    SoftwareTokenMfa {
+        /// The name given to the authenticator at set-up, if any.
+        friendly_device_name: Option<String>,
+    },
+    /// `EMAIL_OTP`: the code sent by email (MFA, or a passwordless first factor). Answer
+    /// [`Answer::Code`].
+    EmailOtp {
+        /// Where the code went, masked.
+        destination: Option<String>,
+    },
+    /// `SMS_OTP`: the code sent by SMS as a passwordless first factor. Answer
+    /// [`Answer::Code`].
+    SmsOtp {
+        /// Where the code went, masked.
+        destination: Option<String>,
+    },
+    /// `SELECT_MFA_TYPE`: which MFA to use. Answer [`Answer::Mfa`] with one of `options`.
+    SelectMfaType {
+        /// The methods offered (`MFAS_CAN_CHOOSE`).
+        options: Vec<MfaType>,
+    },
+    /// `MFA_SETUP`: the pool requires MFA and the user has none. Answer
+    /// [`Answer::SetUpTotp`] or [`Answer::SetUpEmail`]; SMS cannot be set up during sign-in
+    /// (add a phone number to the user, then sign in again).
+    MfaSetup {
+        /// The methods that can be set up (`MFAS_CAN_SETUP`).
+        options: Vec<MfaType>,
+    },
+    /// A TOTP set-up is under way: show the secret (or the URI as a QR code), then answer
+    /// [`Answer::Code`] with the first code the authenticator shows.
+    TotpSetup {
+        /// The base32 secret (`SecretCode`).
+        secret_code: String,
+        /// `otpauth://totp/<issuer>:<user>?secret=<secret>&issuer=<issuer>`.
+        uri: String,
+    },
+    /// `NEW_PASSWORD_REQUIRED`: a temporary password must be replaced. Answer
+    /// [`Answer::NewPassword`] with a value for every required attribute.
+    NewPassword {
+        /// Required attributes that still have no value, without the `userAttributes.`
+        /// prefix (e.g. `name`).
+        required_attributes: Vec<String>,
+        /// The user's current attributes, for display. Never send them back wholesale.
+        user_attributes: BTreeMap<String, String>,
+    },
+    /// `CUSTOM_CHALLENGE`: a challenge of the pool's Lambda triggers. Answer
+    /// [`Answer::Custom`].
+    Custom {
+        /// The public challenge parameters.
+        parameters: BTreeMap<String, String>,
+    },
+    /// `SELECT_CHALLENGE`: which first factor to use. Answer [`Answer::FirstFactor`].
+    SelectChallenge {
+        /// The names offered (`AvailableChallenges`): `PASSWORD`, `PASSWORD_SRP`,
+        /// `EMAIL_OTP`, `SMS_OTP`, `WEB_AUTHN`.
+        available: Vec<String>,
+    },
+    /// `PASSWORD` or `PASSWORD_SRP`: the password. Answer [`Answer::Password`].
+    Password {
+        /// Whether the password is proven with SRP (`PASSWORD_SRP`) rather than sent.
+        srp: bool,
+    },
+    /// `WEB_AUTHN`: have the platform authenticator sign, then answer
+    /// [`Answer::Credential`].
+    WebAuthn {
+        /// `CREDENTIAL_REQUEST_OPTIONS`: JSON of the WebAuthn request options.
+        credential_request_options: String,
+    },
+    /// The new device is registered and the pool lets the user choose: remember it
+    /// (skipping MFA on later sign-ins where the pool allows it)? Answer
+    /// [`Answer::RememberDevice`].
+    RememberDevice,
+}
+
+/// The user's answer to a [`Challenge`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Answer {
+    /// A code: SMS, email, TOTP, one-time code, or the first TOTP code of a set-up. Digits as
+    /// typed (leading zeros kept).
+    Code(String),
+    /// The MFA method chosen in `SELECT_MFA_TYPE`.
+    Mfa(MfaType),
+    /// Set up TOTP in `MFA_SETUP`.
+    SetUpTotp,
+    /// Set up email MFA in `MFA_SETUP` with this address.
+    SetUpEmail(String),
+    /// The new password, and values for attributes (names with or without the
+    /// `userAttributes.` prefix). Read-only attributes (`sub`, `email_verified`,
+    /// `phone_number_verified`) are never sent.
+    NewPassword {
+        /// The new password.
+        password: Password,
+        /// Attribute values: every required one, optionally more writable ones.
+        attributes: BTreeMap<String, String>,
+    },
+    /// The answer to a `CUSTOM_CHALLENGE`.
+    Custom(String),
+    /// The first factor chosen in `SELECT_CHALLENGE`.
+    FirstFactor(FirstFactor),
+    /// The password for a `PASSWORD` or `PASSWORD_SRP` challenge.
+    Password(Password),
+    /// The WebAuthn credential JSON (`AuthenticationResponseJSON`) for `WEB_AUTHN`.
+    Credential(String),
+    /// Remember the new device (`true`) or not.
+    RememberDevice(bool),
+}
+
+/// The tokens of a finished sign-in. `Debug` shows none of them.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Tokens {
+    /// `AccessToken` (JWT).
+    pub access_token: String,
+    /// `IdToken` (JWT), when issued.
+    pub id_token: Option<String>,
+    /// `RefreshToken`: issued by sign-in; by refresh only with rotation. After a
+    /// `REFRESH_TOKEN_AUTH` without a new one, this is the refresh token that was used.
+    pub refresh_token: Option<String>,
+    /// `TokenType`, normally `Bearer`.
+    pub token_type: String,
+    /// `ExpiresIn`: the access token's lifetime in seconds.
+    pub expires_in: u64,
+    /// When the access token expires by the caller's clock: `now + expires_in`.
+    pub expires_at: UnixTime,
+}
+
+impl fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tokens")
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What happened to a device the pool issued during this sign-in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DeviceStatus {
+    /// Registered and remembered (store [`NewDevice::credentials`]).
+    Remembered,
+    /// Registered, not remembered (the user declined): still store the credentials, device
+    /// SRP works, but MFA is not skipped.
+    NotRemembered,
+    /// Not registered: [`Config::without_device_confirmation`].
+    NotConfirmed,
+    /// `ConfirmDevice` or `UpdateDeviceStatus` failed; the sign-in itself succeeded.
+    Failed(ServiceError),
+}
+
+/// A device the pool issued (`NewDeviceMetadata`) and what became of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NewDevice {
+    /// `DeviceKey`.
+    pub device_key: String,
+    /// `DeviceGroupKey`.
+    pub device_group_key: String,
+    /// The record to store for device SRP, when `ConfirmDevice` succeeded.
+    pub credentials: Option<DeviceCredentials>,
+    /// Remembered, not remembered, not registered, or failed.
+    pub status: DeviceStatus,
+}
+
+/// A finished sign-in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SignedIn {
+    /// The tokens.
+    pub tokens: Tokens,
+    /// The user's internal username (the access token's `username` claim, else the
+    /// service's `USER_ID_FOR_SRP` / `USERNAME`): the name for `SECRET_HASH` on refresh and
+    /// for keying stored device records.
+    pub username: String,
+    /// A device the pool issued during this sign-in.
+    pub new_device: Option<NewDevice>,
+    /// The configured device no longer exists on the service (it answered "Device does not
+    /// exist."): the machine went on without it; delete the stored record.
+    pub device_forgotten: bool,
+}
+
+/// One sign-in: a sans-IO state machine. Create it with [`SignIn::start`], send each
+/// [`Request`] it gives, feed the reply to [`SignIn::handle`], ask the user when it says so and
+/// pass the answer to [`SignIn::answer`], until [`Step::Done`].
+///
+/// Errors are terminal: after any `Err`, every call returns
+/// [`Misuse::AlreadyFailed`]. Where Cognito lets the user try again (a wrong code, a rejected
+/// new password), the machine does not fail: it asks again ([`Prompt::previous_error`]).
+pub struct SignIn {
+    config: Config,
+    ctx: state::Context,
+    state: state::State,
+}
+
+impl fmt::Debug for SignIn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignIn")
+            .field("state", &self.state.name())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SignIn {
+    /// Starts a sign-in: the machine and the first request to send.
+    ///
+    /// # Errors
+    /// [`Misuse::BadArgument`] for a flow that cannot run as asked (an admin-only flow
+    /// without admin, `USER_PASSWORD_AUTH` through admin, a refresh with a client secret but
+    /// no username); [`Misuse::BrokenRandomSource`] from SRP.
+    pub fn start<R: CryptoRng + ?Sized>(
+        config: Config,
+        start: Start,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> Result<(Self, Request), Error> {
+        let (ctx, state, request) = state::start(&config, start, now, rng)?;
+        Ok((Self { config, ctx, state }, request))
+    }
+
+    /// Feeds the reply to the last request.
+    ///
+    /// # Errors
+    /// [`Error::Service`] for a Cognito error the user cannot fix in this sign-in;
+    /// [`Error::Protocol`] for a reply that breaks the protocol; [`Error::Misuse`] when an
+    /// answer is expected instead, or after the end.
+    pub fn handle<R: CryptoRng + ?Sized>(
+        &mut self,
+        response: Response<'_>,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> Result<Step, Error> {
+        let state = core::mem::replace(&mut self.state, state::State::Failed);
+        let (next, step) = state::handle(state, &mut self.ctx, &self.config, response, now, rng)?;
+        self.state = next;
+        Ok(step)
+    }
+
+    /// Passes the user's answer to the open question.
+    ///
+    /// # Errors
+    /// [`Misuse::AnswerDoesNotFit`] for an answer to another question or a choice that was
+    /// not offered; [`Misuse::ReplyExpected`] when a request is in flight;
+    /// [`Misuse::AlreadyFailed`] / [`Misuse::AlreadyDone`] after the end.
+    pub fn answer<R: CryptoRng + ?Sized>(
+        &mut self,
+        answer: Answer,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> Result<Step, Error> {
+        let state = core::mem::replace(&mut self.state, state::State::Failed);
+        let (next, step) = state::answer(state, &mut self.ctx, &self.config, answer, now, rng)?;
+        self.state = next;
+        Ok(step)
+    }
+
+    /// The username used so far: the typed one until the service names the internal one.
+    #[must_use]
+    pub fn username(&self) -> &str {
+        self.ctx.username()
+    }
+
+    /// Whether the machine is finished (done or failed).
+    #[must_use]
+    pub fn is_finished(&self) -> bool {
+        self.state.is_finished()
+    }
+}

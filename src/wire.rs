@@ -1,0 +1,349 @@
+//! What travels: operations, request bodies and the service's replies, as serde types whose
+//! field names match the service model exactly. No crypto here.
+
+pub(crate) mod error;
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::error::ProtocolError;
+
+/// Longest reply body accepted, in bytes.
+pub const MAX_REPLY_BYTES: usize = 1 << 20;
+/// Longest `Session` accepted (the service model's limit).
+pub const MAX_SESSION_CHARS: usize = 4096;
+/// Most challenge parameters accepted in one reply.
+pub const MAX_CHALLENGE_PARAMETERS: usize = 64;
+
+/// The `Content-Type` of every request and reply.
+pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+
+/// A Cognito user-pool operation the sign-in machine sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Operation {
+    /// `InitiateAuth`: starts a flow (unsigned).
+    InitiateAuth,
+    /// `RespondToAuthChallenge`: answers a challenge (unsigned).
+    RespondToAuthChallenge,
+    /// `AdminInitiateAuth`: starts a flow from a server (SigV4-signed).
+    AdminInitiateAuth,
+    /// `AdminRespondToAuthChallenge`: answers a challenge from a server (SigV4-signed).
+    AdminRespondToAuthChallenge,
+    /// `AssociateSoftwareToken`: fetches a TOTP secret during `MFA_SETUP` (unsigned).
+    AssociateSoftwareToken,
+    /// `VerifySoftwareToken`: checks the first TOTP code during `MFA_SETUP` (unsigned).
+    VerifySoftwareToken,
+    /// `ConfirmDevice`: registers a new device's verifier (unsigned).
+    ConfirmDevice,
+    /// `UpdateDeviceStatus`: remembers a device (unsigned).
+    UpdateDeviceStatus,
+    /// `GetTokensFromRefreshToken`: refreshes tokens, with rotation (unsigned).
+    GetTokensFromRefreshToken,
+}
+
+impl Operation {
+    /// The operation's name, e.g. `InitiateAuth`.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::InitiateAuth => "InitiateAuth",
+            Self::RespondToAuthChallenge => "RespondToAuthChallenge",
+            Self::AdminInitiateAuth => "AdminInitiateAuth",
+            Self::AdminRespondToAuthChallenge => "AdminRespondToAuthChallenge",
+            Self::AssociateSoftwareToken => "AssociateSoftwareToken",
+            Self::VerifySoftwareToken => "VerifySoftwareToken",
+            Self::ConfirmDevice => "ConfirmDevice",
+            Self::UpdateDeviceStatus => "UpdateDeviceStatus",
+            Self::GetTokensFromRefreshToken => "GetTokensFromRefreshToken",
+        }
+    }
+
+    /// The `X-Amz-Target` header, e.g. `AWSCognitoIdentityProviderService.InitiateAuth`.
+    #[must_use]
+    pub const fn target(self) -> &'static str {
+        match self {
+            Self::InitiateAuth => "AWSCognitoIdentityProviderService.InitiateAuth",
+            Self::RespondToAuthChallenge => {
+                "AWSCognitoIdentityProviderService.RespondToAuthChallenge"
+            }
+            Self::AdminInitiateAuth => "AWSCognitoIdentityProviderService.AdminInitiateAuth",
+            Self::AdminRespondToAuthChallenge => {
+                "AWSCognitoIdentityProviderService.AdminRespondToAuthChallenge"
+            }
+            Self::AssociateSoftwareToken => {
+                "AWSCognitoIdentityProviderService.AssociateSoftwareToken"
+            }
+            Self::VerifySoftwareToken => "AWSCognitoIdentityProviderService.VerifySoftwareToken",
+            Self::ConfirmDevice => "AWSCognitoIdentityProviderService.ConfirmDevice",
+            Self::UpdateDeviceStatus => "AWSCognitoIdentityProviderService.UpdateDeviceStatus",
+            Self::GetTokensFromRefreshToken => {
+                "AWSCognitoIdentityProviderService.GetTokensFromRefreshToken"
+            }
+        }
+    }
+
+    /// Whether the request must be signed with SigV4 (service `cognito-idp`, the pool's
+    /// region) by the caller: true for the `Admin*` operations, which need IAM credentials.
+    #[must_use]
+    pub const fn needs_sigv4(self) -> bool {
+        matches!(self, Self::AdminInitiateAuth | Self::AdminRespondToAuthChallenge)
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One HTTP request for the caller to make: `POST /` to the Cognito endpoint with the headers
+/// `Content-Type: application/x-amz-json-1.1` and `X-Amz-Target: <target>`, and this body.
+///
+/// The body may hold a password or a token, so it is wiped on drop and `Debug` shows only the
+/// operation and the body's length.
+#[must_use]
+pub struct Request {
+    operation: Operation,
+    body: Zeroizing<Vec<u8>>,
+}
+
+impl Request {
+    pub(crate) fn new(operation: Operation, body: Zeroizing<Vec<u8>>) -> Self {
+        Self { operation, body }
+    }
+
+    /// The operation.
+    #[must_use]
+    pub fn operation(&self) -> Operation {
+        self.operation
+    }
+
+    /// The `X-Amz-Target` header value.
+    #[must_use]
+    pub fn target(&self) -> &'static str {
+        self.operation.target()
+    }
+
+    /// The `Content-Type` header value: `application/x-amz-json-1.1`.
+    #[must_use]
+    pub fn content_type(&self) -> &'static str {
+        CONTENT_TYPE
+    }
+
+    /// Whether the caller must SigV4-sign the request (the `Admin*` operations).
+    #[must_use]
+    pub fn needs_sigv4(&self) -> bool {
+        self.operation.needs_sigv4()
+    }
+
+    /// The JSON body (UTF-8).
+    #[must_use]
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("operation", &self.operation)
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Serializes a request body into a buffer sized up front, so that secrets are not left
+/// behind in reallocated memory.
+pub(crate) fn to_body<T: Serialize>(value: &T, size_hint: usize) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(size_hint.saturating_add(1024)));
+    // Serializing plain structs of strings and maps into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, value);
+    out
+}
+
+/// A string→string map as the wire carries `AuthParameters` and `ChallengeResponses`.
+pub(crate) type Params<'a> = BTreeMap<&'a str, &'a str>;
+
+/// `InitiateAuth` and `AdminInitiateAuth`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct InitiateAuth<'a> {
+    pub(crate) auth_flow: &'a str,
+    pub(crate) client_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) user_pool_id: Option<&'a str>,
+    pub(crate) auth_parameters: Params<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) client_metadata: Option<&'a BTreeMap<String, String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) session: Option<&'a str>,
+}
+
+/// `RespondToAuthChallenge` and `AdminRespondToAuthChallenge`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct RespondToAuthChallenge<'a> {
+    pub(crate) challenge_name: &'a str,
+    pub(crate) client_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) user_pool_id: Option<&'a str>,
+    pub(crate) challenge_responses: Params<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) session: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) client_metadata: Option<&'a BTreeMap<String, String>>,
+}
+
+/// `AssociateSoftwareToken` during `MFA_SETUP`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct AssociateSoftwareToken<'a> {
+    pub(crate) session: &'a str,
+}
+
+/// `VerifySoftwareToken` during `MFA_SETUP`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct VerifySoftwareToken<'a> {
+    pub(crate) session: &'a str,
+    pub(crate) user_code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) friendly_device_name: Option<&'a str>,
+}
+
+/// `ConfirmDevice`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct ConfirmDevice<'a> {
+    pub(crate) access_token: &'a str,
+    pub(crate) device_key: &'a str,
+    pub(crate) device_secret_verifier_config: DeviceSecretVerifierConfig<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) device_name: Option<&'a str>,
+}
+
+/// `DeviceSecretVerifierConfig` of `ConfirmDevice`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct DeviceSecretVerifierConfig<'a> {
+    pub(crate) password_verifier: &'a str,
+    pub(crate) salt: &'a str,
+}
+
+/// `UpdateDeviceStatus`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct UpdateDeviceStatus<'a> {
+    pub(crate) access_token: &'a str,
+    pub(crate) device_key: &'a str,
+    pub(crate) device_remembered_status: &'a str,
+}
+
+/// `GetTokensFromRefreshToken`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct GetTokensFromRefreshToken<'a> {
+    pub(crate) refresh_token: &'a str,
+    pub(crate) client_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) client_secret: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) device_key: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) client_metadata: Option<&'a BTreeMap<String, String>>,
+}
+
+/// The output of `InitiateAuth`, `RespondToAuthChallenge`, their `Admin*` twins and
+/// `GetTokensFromRefreshToken`. Unknown members are ignored.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+pub(crate) struct AuthReply {
+    pub(crate) challenge_name: Option<String>,
+    pub(crate) session: Option<String>,
+    pub(crate) challenge_parameters: Option<BTreeMap<String, String>>,
+    pub(crate) authentication_result: Option<AuthenticationResult>,
+    pub(crate) available_challenges: Option<Vec<String>>,
+}
+
+/// `AuthenticationResult`.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+pub(crate) struct AuthenticationResult {
+    pub(crate) access_token: Option<String>,
+    pub(crate) id_token: Option<String>,
+    pub(crate) refresh_token: Option<String>,
+    pub(crate) expires_in: Option<i64>,
+    pub(crate) token_type: Option<String>,
+    pub(crate) new_device_metadata: Option<NewDeviceMetadata>,
+}
+
+/// `NewDeviceMetadata`.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct NewDeviceMetadata {
+    pub(crate) device_key: String,
+    pub(crate) device_group_key: String,
+}
+
+/// The output of `AssociateSoftwareToken`.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct AssociateReply {
+    pub(crate) secret_code: String,
+    #[serde(default)]
+    pub(crate) session: Option<String>,
+}
+
+/// The output of `VerifySoftwareToken`.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct VerifyReply {
+    #[serde(default)]
+    pub(crate) status: Option<String>,
+    #[serde(default)]
+    pub(crate) session: Option<String>,
+}
+
+/// The output of `ConfirmDevice`.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+pub(crate) struct ConfirmDeviceReply {
+    pub(crate) user_confirmation_necessary: Option<bool>,
+}
+
+/// The output of `UpdateDeviceStatus` (empty).
+#[derive(Deserialize, Default)]
+pub(crate) struct EmptyReply {}
+
+/// Parses a successful reply body of `operation`.
+pub(crate) fn parse_reply<'de, T: Deserialize<'de>>(
+    operation: Operation,
+    body: &'de [u8],
+) -> Result<T, ProtocolError> {
+    if body.len() > MAX_REPLY_BYTES {
+        return Err(ProtocolError::FieldTooLong("body"));
+    }
+    serde_json::from_slice(body).map_err(|_| ProtocolError::BadJson(operation.name()))
+}
+
+/// A JSON array of strings inside a string parameter (`MFAS_CAN_SETUP`, `requiredAttributes`…).
+pub(crate) fn parse_string_list(
+    field: &'static str,
+    text: &str,
+) -> Result<Vec<String>, ProtocolError> {
+    serde_json::from_str(text).map_err(|_| ProtocolError::BadEncoding(field))
+}
+
+/// A JSON object of strings inside a string parameter (`userAttributes`).
+pub(crate) fn parse_string_map(
+    field: &'static str,
+    text: &str,
+) -> Result<BTreeMap<String, String>, ProtocolError> {
+    serde_json::from_str(text).map_err(|_| ProtocolError::BadEncoding(field))
+}

@@ -1,0 +1,91 @@
+//! Cognito error replies: the type from the `x-amzn-ErrorType` header or the body's `__type`
+//! (or `code`), the message from `message` (or `Message`).
+
+use alloc::string::String;
+
+use serde::Deserialize;
+
+use crate::error::{ErrorKind, ServiceError};
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ErrorBody {
+    #[serde(rename = "__type")]
+    type_: Option<String>,
+    code: Option<String>,
+    message: Option<String>,
+    #[serde(rename = "Message")]
+    message_upper: Option<String>,
+}
+
+/// Strips the decorations AWS JSON services put around an error type: a suffix after `:` or
+/// `,`, and a namespace before the last `#`.
+fn normalise(raw: &str) -> &str {
+    let cut = raw.split([':', ',']).next().unwrap_or(raw);
+    let name = cut.rsplit('#').next().unwrap_or(cut);
+    name.trim()
+}
+
+/// Reads an error reply. `header` is the `x-amzn-ErrorType` header when the caller has it.
+/// Returns `None` when neither the header nor the body names a type.
+pub(crate) fn parse_error(status: u16, header: Option<&str>, body: &[u8]) -> Option<ServiceError> {
+    let parsed: ErrorBody = serde_json::from_slice(body).unwrap_or_default();
+    let from_header = header.map(normalise).filter(|n| !n.is_empty());
+    let from_body = parsed
+        .type_
+        .as_deref()
+        .or(parsed.code.as_deref())
+        .map(normalise)
+        .filter(|n| !n.is_empty());
+    let name = from_header.or(from_body)?;
+    let message = parsed.message.or(parsed.message_upper).unwrap_or_default();
+    let mut message = message;
+    let mut cut = message.len().min(1024);
+    while !message.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    message.truncate(cut);
+    Some(ServiceError {
+        kind: ErrorKind::from_name(name),
+        message,
+        status,
+    })
+}
+
+/// Whether a body is an error body (it names a type), whatever the status.
+pub(crate) fn names_error(body: &[u8]) -> bool {
+    serde_json::from_slice::<ErrorBody>(body)
+        .map(|b| b.type_.is_some() || b.code.is_some())
+        .unwrap_or(false)
+}
+
+/// An error whose type no one named: 5xx is an internal error, anything else unknown.
+pub(crate) fn unnamed_error(status: u16) -> Option<ServiceError> {
+    (status >= 500).then(|| ServiceError {
+        kind: ErrorKind::InternalError,
+        message: String::new(),
+        status,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decorations_are_removed() {
+        assert_eq!(normalise("NotAuthorizedException"), "NotAuthorizedException");
+        assert_eq!(
+            normalise("com.amazonaws.cognito#NotAuthorizedException"),
+            "NotAuthorizedException"
+        );
+        assert_eq!(normalise("NotAuthorizedException:http://x/"), "NotAuthorizedException");
+        let e = parse_error(400, None, br#"{"__type":"a#CodeMismatchException","Message":"no"}"#)
+            .unwrap();
+        assert_eq!(e.kind, ErrorKind::CodeMismatch);
+        assert_eq!(e.message, "no");
+        let e = parse_error(400, Some("UserNotFoundException:x"), b"<html>").unwrap();
+        assert_eq!(e.kind, ErrorKind::UserNotFound);
+        assert!(parse_error(400, None, b"{}").is_none());
+    }
+}
