@@ -106,7 +106,9 @@ impl fmt::Display for ProtocolError {
             Self::UnexpectedReply(why) => write!(f, "unexpected reply: {why}"),
             Self::UnexpectedStatus(s) => write!(f, "unexpected HTTP status {s}"),
             Self::UnknownChallenge(name) => write!(f, "unknown challenge {name:?}"),
-            Self::UnexpectedChallenge(name) => write!(f, "challenge {name} cannot be answered here"),
+            Self::UnexpectedChallenge(name) => {
+                write!(f, "challenge {name} cannot be answered here")
+            }
             Self::MissingField(n) => write!(f, "missing field {n}"),
             Self::EmptyField(n) => write!(f, "field {n} is empty"),
             Self::FieldTooLong(n) => write!(f, "field {n} is longer than allowed"),
@@ -125,7 +127,9 @@ impl fmt::Display for Misuse {
             Self::AlreadyFailed => f.write_str("the sign-in failed earlier"),
             Self::AlreadyDone => f.write_str("the sign-in is finished"),
             Self::AnswerExpected => f.write_str("an answer from the user is expected, not a reply"),
-            Self::ReplyExpected => f.write_str("the reply to the last request is expected, not an answer"),
+            Self::ReplyExpected => {
+                f.write_str("the reply to the last request is expected, not an answer")
+            }
             Self::AnswerDoesNotFit => f.write_str("the answer does not fit the question"),
             Self::BadPrivateValue => f.write_str("SRP private value is empty, zero or too long"),
             Self::BrokenRandomSource => f.write_str("the random source returns only zeros"),

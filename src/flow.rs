@@ -42,14 +42,19 @@ impl Config {
     /// [`Misuse::BadArgument`] naming `user_pool_id` (not of the form `<region>_<name>`, at
     /// most 55 characters) or `client_id` (empty, longer than 128 characters, or other than
     /// letters, digits, `_` and `+`).
-    pub fn new(user_pool_id: impl Into<String>, client_id: impl Into<String>) -> Result<Self, Error> {
+    pub fn new(
+        user_pool_id: impl Into<String>,
+        client_id: impl Into<String>,
+    ) -> Result<Self, Error> {
         let user_pool_id = user_pool_id.into();
         let client_id = client_id.into();
         let pool_ok = user_pool_id.len() <= 55
             && user_pool_id.split_once('_').is_some_and(|(region, name)| {
                 !region.is_empty()
                     && !name.is_empty()
-                    && region.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+                    && region
+                        .chars()
+                        .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
                     && name.chars().all(|c| c.is_ascii_alphanumeric())
             });
         if !pool_ok {
@@ -57,7 +62,9 @@ impl Config {
         }
         let client_ok = !client_id.is_empty()
             && client_id.len() <= 128
-            && client_id.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '+');
+            && client_id
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '+');
         if !client_ok {
             return Err(Misuse::BadArgument("client_id").into());
         }

@@ -21,12 +21,12 @@ pub use flow::{
     Answer, Challenge, Config, DeviceCredentials, DeviceStatus, FirstFactor, MfaType, NewDevice,
     Preferred, Prompt, Response, SignIn, SignedIn, Start, Step, Tokens,
 };
-pub use wire::{
-    CONTENT_TYPE, MAX_CHALLENGE_PARAMETERS, MAX_REPLY_BYTES, MAX_SESSION_CHARS, Operation, Request,
-};
 pub use secret::{ClientSecret, Password, SecretBytes};
 pub use secret_hash::secret_hash;
 pub use time::UnixTime;
+pub use wire::{
+    CONTENT_TYPE, MAX_CHALLENGE_PARAMETERS, MAX_REPLY_BYTES, MAX_SESSION_CHARS, Operation, Request,
+};
 
 /// The randomness this crate takes from its caller: any cryptographically secure generator
 /// implementing [`rand_core::CryptoRng`] (re-exported so that callers name the same version).

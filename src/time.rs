@@ -64,7 +64,8 @@ pub(crate) fn parse_http_date(text: &str) -> Option<u64> {
     let mut parts = text.split_ascii_whitespace();
     let _weekday = parts.next()?;
     let day: u64 = parts.next()?.parse().ok()?;
-    let month = MONTHS.iter().position(|&m| Some(m) == parts.next())? as u64 + 1;
+    let month_name = parts.next()?;
+    let month = MONTHS.iter().position(|&m| m == month_name)? as u64 + 1;
     let year: u64 = parts.next()?.parse().ok()?;
     let mut hms = parts.next()?.split(':').map(|p| p.parse::<u64>().ok());
     let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);
@@ -122,9 +123,15 @@ mod tests {
 
     #[test]
     fn http_dates() {
-        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777)
+        );
         assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
-        assert_eq!(parse_http_date("Thu, 26 Nov 2026 05:34:20 GMT"), Some(1_795_671_260));
+        assert_eq!(
+            parse_http_date("Thu, 26 Nov 2026 05:34:20 GMT"),
+            Some(1_795_671_260)
+        );
         assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 UTC"), None);
         assert_eq!(parse_http_date("garbage"), None);
         assert_eq!(parse_http_date(""), None);

@@ -92,7 +92,10 @@ impl Operation {
     /// region) by the caller: true for the `Admin*` operations, which need IAM credentials.
     #[must_use]
     pub const fn needs_sigv4(self) -> bool {
-        matches!(self, Self::AdminInitiateAuth | Self::AdminRespondToAuthChallenge)
+        matches!(
+            self,
+            Self::AdminInitiateAuth | Self::AdminRespondToAuthChallenge
+        )
     }
 }
 

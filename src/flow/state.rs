@@ -288,7 +288,10 @@ fn build_last(ctx: &Context, config: &Config) -> Result<Request, Error> {
 /// `DEVICE_KEY`.
 fn add_common(ctx: &Context, config: &Config, params: &mut Params, username: &str, device: bool) {
     if let Some(secret) = &config.client_secret {
-        params.push(param("SECRET_HASH", &secret_hash(secret, username, &config.client_id)));
+        params.push(param(
+            "SECRET_HASH",
+            &secret_hash(secret, username, &config.client_id),
+        ));
     }
     if device && let Some(d) = &ctx.device {
         params.push(param("DEVICE_KEY", &d.device_key));
@@ -318,7 +321,10 @@ fn respond(
 }
 
 fn send_auth(request: Request, reprompt: Option<Asking>) -> (State, Step) {
-    (State::Awaiting(Awaiting::Auth { reprompt }), Step::Send(request))
+    (
+        State::Awaiting(Awaiting::Auth { reprompt }),
+        Step::Send(request),
+    )
 }
 
 fn new_ephemeral<R: CryptoRng + ?Sized>(
@@ -474,7 +480,11 @@ pub(crate) fn start<R: CryptoRng + ?Sized>(
         params,
     });
     let request = build_last(&ctx, config)?;
-    Ok((ctx, State::Awaiting(Awaiting::Auth { reprompt: None }), request))
+    Ok((
+        ctx,
+        State::Awaiting(Awaiting::Auth { reprompt: None }),
+        request,
+    ))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -516,7 +526,9 @@ pub(crate) fn handle<R: CryptoRng + ?Sized>(
                 wire::parse_reply(Operation::GetTokensFromRefreshToken, response.body)?;
             let result = reply
                 .authentication_result
-                .ok_or(ProtocolError::UnexpectedReply("refresh without AuthenticationResult"))?;
+                .ok_or(ProtocolError::UnexpectedReply(
+                    "refresh without AuthenticationResult",
+                ))?;
             finish(ctx, config, result, now, rng)
         }
         Awaiting::Associate => {
@@ -607,9 +619,7 @@ fn on_error(
             }
             Err(err.into())
         }
-        Awaiting::Verify(asking) if asking.retries_after(&err.kind) => {
-            Ok(asking.prompt(Some(err)))
-        }
+        Awaiting::Verify(asking) if asking.retries_after(&err.kind) => Ok(asking.prompt(Some(err))),
         Awaiting::ConfirmDevice => done_with_device(ctx, DeviceStatus::Failed(err), false),
         Awaiting::UpdateDevice => done_with_device(ctx, DeviceStatus::Failed(err), true),
         _ => Err(err.into()),
@@ -630,7 +640,10 @@ fn device_gone(ctx: &Context, err: &ServiceError) -> bool {
 }
 
 fn set_session(ctx: &mut Context, session: Option<String>) -> Result<(), Error> {
-    if session.as_ref().is_some_and(|s| s.len() > MAX_SESSION_CHARS) {
+    if session
+        .as_ref()
+        .is_some_and(|s| s.len() > MAX_SESSION_CHARS)
+    {
         return Err(ProtocolError::FieldTooLong("Session").into());
     }
     ctx.session = session;
@@ -659,8 +672,12 @@ fn otpauth_uri(issuer: &str, account: &str, secret: &str) -> String {
             } else {
                 const HEX: &[u8; 16] = b"0123456789ABCDEF";
                 out.push('%');
-                out.push(char::from(HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0')));
-                out.push(char::from(HEX.get(usize::from(b & 0xf)).copied().unwrap_or(b'0')));
+                out.push(char::from(
+                    HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0'),
+                ));
+                out.push(char::from(
+                    HEX.get(usize::from(b & 0xf)).copied().unwrap_or(b'0'),
+                ));
             }
         }
     }
@@ -703,9 +720,9 @@ fn on_auth_reply<R: CryptoRng + ?Sized>(
     if let Some(result) = reply.authentication_result {
         return finish(ctx, config, result, now, rng);
     }
-    let name = reply
-        .challenge_name
-        .ok_or(ProtocolError::UnexpectedReply("neither AuthenticationResult nor ChallengeName"))?;
+    let name = reply.challenge_name.ok_or(ProtocolError::UnexpectedReply(
+        "neither AuthenticationResult nor ChallengeName",
+    ))?;
     set_session(ctx, reply.session)?;
     let params = reply.challenge_parameters.unwrap_or_default();
     if params.len() > MAX_CHALLENGE_PARAMETERS {
@@ -713,7 +730,10 @@ fn on_auth_reply<R: CryptoRng + ?Sized>(
     }
     // The internal username: USERNAME, else USER_ID_FOR_SRP, else the name used so far (SRP
     // challenges prefer USER_ID_FOR_SRP below).
-    if let Some(user) = params.get("USERNAME").or_else(|| params.get("USER_ID_FOR_SRP")) {
+    if let Some(user) = params
+        .get("USERNAME")
+        .or_else(|| params.get("USER_ID_FOR_SRP"))
+    {
         ctx.username.clone_from(user);
     }
     let code = |challenge_name, code_key, challenge| {
@@ -755,7 +775,13 @@ fn on_auth_reply<R: CryptoRng + ?Sized>(
                 return Err(ProtocolError::UnexpectedChallenge("DEVICE_SRP_AUTH").into());
             }
             let a = new_ephemeral(config, ctx, rng)?;
-            let request = respond(ctx, config, "DEVICE_SRP_AUTH", alloc::vec![param("SRP_A", &a)], true)?;
+            let request = respond(
+                ctx,
+                config,
+                "DEVICE_SRP_AUTH",
+                alloc::vec![param("SRP_A", &a)],
+                true,
+            )?;
             Ok(send_auth(request, None))
         }
         "DEVICE_PASSWORD_VERIFIER" => {
@@ -768,8 +794,12 @@ fn on_auth_reply<R: CryptoRng + ?Sized>(
                 get(&params, "SECRET_BLOCK")?,
             )?;
             let identity = Identity::device(&device.device_group_key, &device.device_key);
-            let claim =
-                eph.respond(&identity, &device.device_password, &challenge, ctx.server_now(now))?;
+            let claim = eph.respond(
+                &identity,
+                &device.device_password,
+                &challenge,
+                ctx.server_now(now),
+            )?;
             let extra = alloc::vec![
                 param("PASSWORD_CLAIM_SECRET_BLOCK", &claim.secret_block),
                 param("TIMESTAMP", &claim.timestamp),
@@ -779,7 +809,11 @@ fn on_auth_reply<R: CryptoRng + ?Sized>(
             Ok(send_auth(request, None))
         }
         "SMS_MFA" => code("SMS_MFA", "SMS_MFA_CODE", Challenge::SmsMfa { destination }),
-        "EMAIL_OTP" => code("EMAIL_OTP", "EMAIL_OTP_CODE", Challenge::EmailOtp { destination }),
+        "EMAIL_OTP" => code(
+            "EMAIL_OTP",
+            "EMAIL_OTP_CODE",
+            Challenge::EmailOtp { destination },
+        ),
         "SMS_OTP" => code("SMS_OTP", "SMS_OTP_CODE", Challenge::SmsOtp { destination }),
         "SOFTWARE_TOKEN_MFA" => code(
             "SOFTWARE_TOKEN_MFA",
@@ -803,7 +837,11 @@ fn on_auth_reply<R: CryptoRng + ?Sized>(
             };
             let required = required
                 .into_iter()
-                .map(|a| a.strip_prefix("userAttributes.").map(str::to_owned).unwrap_or(a))
+                .map(|a| {
+                    a.strip_prefix("userAttributes.")
+                        .map(str::to_owned)
+                        .unwrap_or(a)
+                })
                 .collect();
             let user_attributes = match params.get("userAttributes") {
                 Some(text) => wire::parse_string_map("userAttributes", text)?,
@@ -816,14 +854,21 @@ fn on_auth_reply<R: CryptoRng + ?Sized>(
             .prompt(None))
         }
         "CUSTOM_CHALLENGE" => Ok(Asking::Custom(params).prompt(None)),
-        "SELECT_CHALLENGE" => {
-            Ok(Asking::SelectChallenge(reply.available_challenges.unwrap_or_default()).prompt(None))
-        }
+        "SELECT_CHALLENGE" => Ok(Asking::SelectChallenge(
+            reply.available_challenges.unwrap_or_default(),
+        )
+        .prompt(None)),
         "PASSWORD" => Ok(Asking::Password { srp: false }.prompt(None)),
         "PASSWORD_SRP" => {
             if ctx.password.is_some() {
                 let a = new_ephemeral(config, ctx, rng)?;
-                let request = respond(ctx, config, "PASSWORD_SRP", alloc::vec![param("SRP_A", &a)], false)?;
+                let request = respond(
+                    ctx,
+                    config,
+                    "PASSWORD_SRP",
+                    alloc::vec![param("SRP_A", &a)],
+                    false,
+                )?;
                 Ok(send_auth(request, None))
             } else {
                 Ok(Asking::Password { srp: true }.prompt(None))
@@ -881,9 +926,11 @@ fn finish<R: CryptoRng + ?Sized>(
     let tokens = Tokens {
         access_token,
         id_token: result.id_token,
-        refresh_token: result
-            .refresh_token
-            .or_else(|| ctx.refresh_token.take().map(|t| t.expose_secret().to_owned())),
+        refresh_token: result.refresh_token.or_else(|| {
+            ctx.refresh_token
+                .take()
+                .map(|t| t.expose_secret().to_owned())
+        }),
         token_type: result.token_type.unwrap_or_else(|| String::from("Bearer")),
         expires_in,
         expires_at: UnixTime(now.0.saturating_add(expires_in)),
@@ -930,10 +977,18 @@ fn finish<R: CryptoRng + ?Sized>(
         device_key: meta.device_key,
         device_group_key: meta.device_group_key,
     });
-    Ok((State::Awaiting(Awaiting::ConfirmDevice), Step::Send(request)))
+    Ok((
+        State::Awaiting(Awaiting::ConfirmDevice),
+        Step::Send(request),
+    ))
 }
 
-fn done(ctx: &Context, tokens: Tokens, username: String, new_device: Option<NewDevice>) -> (State, Step) {
+fn done(
+    ctx: &Context,
+    tokens: Tokens,
+    username: String,
+    new_device: Option<NewDevice>,
+) -> (State, Step) {
     (
         State::Done,
         Step::Done(Box::new(SignedIn {
@@ -952,17 +1007,21 @@ fn done_with_device(
     status: DeviceStatus,
     registered: bool,
 ) -> Result<(State, Step), Error> {
-    let pending = ctx
-        .pending
-        .take()
-        .ok_or(ProtocolError::UnexpectedReply("no device registration under way"))?;
+    let pending = ctx.pending.take().ok_or(ProtocolError::UnexpectedReply(
+        "no device registration under way",
+    ))?;
     let new_device = NewDevice {
         device_key: pending.device_key,
         device_group_key: pending.device_group_key,
         credentials: registered.then_some(pending.credentials),
         status,
     };
-    Ok(done(ctx, pending.tokens, pending.username, Some(new_device)))
+    Ok(done(
+        ctx,
+        pending.tokens,
+        pending.username,
+        Some(new_device),
+    ))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -993,7 +1052,13 @@ pub(crate) fn answer<R: CryptoRng + ?Sized>(
             },
             Answer::Code(code),
         ) => {
-            let request = respond(ctx, config, challenge_name, alloc::vec![param(code_key, &code)], true)?;
+            let request = respond(
+                ctx,
+                config,
+                challenge_name,
+                alloc::vec![param(code_key, &code)],
+                true,
+            )?;
             Ok(send_auth(request, Some(asking)))
         }
         (Asking::SelectMfa(options), Answer::Mfa(choice)) => {
@@ -1028,7 +1093,13 @@ pub(crate) fn answer<R: CryptoRng + ?Sized>(
             if !options.is_empty() && !options.contains(&MfaType::Email) {
                 return misfit();
             }
-            let request = respond(ctx, config, "MFA_SETUP", alloc::vec![param("EMAIL", &email)], false)?;
+            let request = respond(
+                ctx,
+                config,
+                "MFA_SETUP",
+                alloc::vec![param("EMAIL", &email)],
+                false,
+            )?;
             Ok(send_auth(request, None))
         }
         (Asking::TotpSetup { .. }, Answer::Code(code)) => {
@@ -1045,7 +1116,10 @@ pub(crate) fn answer<R: CryptoRng + ?Sized>(
                 Operation::VerifySoftwareToken,
                 wire::to_body(&body, session.len()),
             );
-            Ok((State::Awaiting(Awaiting::Verify(asking)), Step::Send(request)))
+            Ok((
+                State::Awaiting(Awaiting::Verify(asking)),
+                Step::Send(request),
+            ))
         }
         (
             Asking::NewPassword { .. },
@@ -1066,7 +1140,13 @@ pub(crate) fn answer<R: CryptoRng + ?Sized>(
             Ok(send_auth(request, Some(asking)))
         }
         (Asking::Custom(_), Answer::Custom(text)) => {
-            let request = respond(ctx, config, "CUSTOM_CHALLENGE", alloc::vec![param("ANSWER", &text)], true)?;
+            let request = respond(
+                ctx,
+                config,
+                "CUSTOM_CHALLENGE",
+                alloc::vec![param("ANSWER", &text)],
+                true,
+            )?;
             Ok(send_auth(request, None))
         }
         (Asking::SelectChallenge(available), Answer::FirstFactor(factor)) => {
@@ -1104,7 +1184,13 @@ pub(crate) fn answer<R: CryptoRng + ?Sized>(
         (Asking::Password { srp: true }, Answer::Password(password)) => {
             let a = new_ephemeral(config, ctx, rng)?;
             ctx.password = Some(password);
-            let request = respond(ctx, config, "PASSWORD_SRP", alloc::vec![param("SRP_A", &a)], false)?;
+            let request = respond(
+                ctx,
+                config,
+                "PASSWORD_SRP",
+                alloc::vec![param("SRP_A", &a)],
+                false,
+            )?;
             Ok(send_auth(request, None))
         }
         (Asking::WebAuthn(_), Answer::Credential(credential)) => {
@@ -1121,10 +1207,9 @@ pub(crate) fn answer<R: CryptoRng + ?Sized>(
             if !remember {
                 return done_with_device(ctx, DeviceStatus::NotRemembered, true);
             }
-            let pending = ctx
-                .pending
-                .as_ref()
-                .ok_or(ProtocolError::UnexpectedReply("no device registration under way"))?;
+            let pending = ctx.pending.as_ref().ok_or(ProtocolError::UnexpectedReply(
+                "no device registration under way",
+            ))?;
             let body = wire::UpdateDeviceStatus {
                 access_token: &pending.tokens.access_token,
                 device_key: &pending.device_key,
@@ -1155,7 +1240,10 @@ mod tests {
     #[test]
     fn token_username_reads_claims() {
         // {"username":"7d4e"} and {"cognito:username":"jane"}
-        assert_eq!(token_username("x.eyJ1c2VybmFtZSI6IjdkNGUifQ.y").as_deref(), Some("7d4e"));
+        assert_eq!(
+            token_username("x.eyJ1c2VybmFtZSI6IjdkNGUifQ.y").as_deref(),
+            Some("7d4e")
+        );
         assert_eq!(
             token_username("x.eyJjb2duaXRvOnVzZXJuYW1lIjoiamFuZSJ9.y").as_deref(),
             Some("jane")

@@ -74,14 +74,24 @@ mod tests {
 
     #[test]
     fn decorations_are_removed() {
-        assert_eq!(normalise("NotAuthorizedException"), "NotAuthorizedException");
+        assert_eq!(
+            normalise("NotAuthorizedException"),
+            "NotAuthorizedException"
+        );
         assert_eq!(
             normalise("com.amazonaws.cognito#NotAuthorizedException"),
             "NotAuthorizedException"
         );
-        assert_eq!(normalise("NotAuthorizedException:http://x/"), "NotAuthorizedException");
-        let e = parse_error(400, None, br#"{"__type":"a#CodeMismatchException","Message":"no"}"#)
-            .unwrap();
+        assert_eq!(
+            normalise("NotAuthorizedException:http://x/"),
+            "NotAuthorizedException"
+        );
+        let e = parse_error(
+            400,
+            None,
+            br#"{"__type":"a#CodeMismatchException","Message":"no"}"#,
+        )
+        .unwrap();
         assert_eq!(e.kind, ErrorKind::CodeMismatch);
         assert_eq!(e.message, "no");
         let e = parse_error(400, Some("UserNotFoundException:x"), b"<html>").unwrap();
