@@ -1643,3 +1643,51 @@ fn out_of_order_calls() {
         Error::Misuse(Misuse::AnswerDoesNotFit)
     );
 }
+
+/// USER_AUTH preferring SMS_OTP: the passwordless SMS code.
+#[test]
+fn user_auth_sms_otp() {
+    let mut rng = ReplayRng::seeded(22);
+    let (mut m, req) = SignIn::start(
+        plain_config(),
+        Start::user_auth_preferring("+15550100", Preferred::SmsOtp),
+        NOW,
+        &mut rng,
+    )
+    .unwrap();
+    expect(
+        &req,
+        Operation::InitiateAuth,
+        json!({
+            "AuthFlow": "USER_AUTH", "ClientId": CLIENT,
+            "AuthParameters": {"USERNAME": "+15550100", "PREFERRED_CHALLENGE": "SMS_OTP"}
+        }),
+    );
+    let q = prompt(ok(
+        &mut m,
+        json!({"ChallengeName": "SMS_OTP", "Session": SESSION1,
+        "ChallengeParameters": {"CODE_DELIVERY_DELIVERY_MEDIUM": "SMS", "CODE_DELIVERY_DESTINATION": "+*******0100", "USERNAME": "u-1"}}),
+        NOW,
+        &mut rng,
+    ));
+    assert_eq!(
+        q.challenge,
+        Challenge::SmsOtp {
+            destination: Some("+*******0100".into())
+        }
+    );
+    let req = send(
+        m.answer(Answer::Code("000042".into()), NOW, &mut rng)
+            .unwrap(),
+    );
+    expect(
+        &req,
+        Operation::RespondToAuthChallenge,
+        json!({
+            "ChallengeName": "SMS_OTP", "ClientId": CLIENT, "Session": SESSION1,
+            "ChallengeResponses": {"USERNAME": "u-1", "SMS_OTP_CODE": "000042"}
+        }),
+    );
+    let s = done(ok(&mut m, tokens_reply("u-1"), NOW, &mut rng));
+    assert_eq!(s.username, "u-1");
+}
