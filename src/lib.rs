@@ -11,6 +11,9 @@ mod error;
 mod flow;
 mod secret;
 mod secret_hash;
+#[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
+pub mod server;
 pub mod srp;
 mod time;
 mod wire;
