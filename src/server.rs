@@ -99,9 +99,8 @@ pub enum DeviceTracking {
     UserOptIn,
 }
 
-/// How the pool behaves.
+/// How the pool behaves. Build it with struct update syntax from `PoolConfig::default()`.
 #[derive(Clone, Debug)]
-#[non_exhaustive]
 pub struct PoolConfig {
     /// MFA off, optional or on.
     pub mfa: MfaMode,
@@ -1032,6 +1031,16 @@ impl UserPool {
         device: bool,
     ) -> Result<SrpState, ServerReply> {
         let block = param(params, "PASSWORD_CLAIM_SECRET_BLOCK")?;
+        // A forgotten device is reported before the claim is used up, so that the client can
+        // send the same answer again without it.
+        if !device && let Some(state) = self.srp.get(&block) {
+            let mut flow = state.flow.clone();
+            flow.device_key = params
+                .get("DEVICE_KEY")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            self.check_device(&flow)?;
+        }
         let state = self.srp.remove(&block).ok_or_else(bad_credentials)?;
         if state.flow.client_id != client.client_id || state.device.is_some() != device {
             return Err(bad_credentials());
