@@ -841,7 +841,8 @@ fn strict_verification() {
     };
     let (status, _) = claim(&mut w, &|_| {});
     assert_eq!(status, 200);
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>, &str)> = vec![
+    type Spoil = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(&str, Spoil, &str)> = vec![
         (
             "zero-padded day",
             Box::new(|j| {
