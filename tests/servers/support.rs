@@ -516,9 +516,10 @@ impl Run {
     }
 }
 
-/// The caller's clock.
+/// The caller's clock (computed here rather than with the `std` feature's
+/// `From<SystemTime>`, so that the tests also build without default features).
 pub fn now() -> UnixTime {
-    UnixTime::from(SystemTime::now())
+    UnixTime(unix_seconds())
 }
 
 /// Seconds since the epoch, for TOTP.
