@@ -591,7 +591,9 @@ fn parse_timestamp(text: &str) -> Option<u64> {
         return None;
     }
     let month_name = p.next()?;
-    let month = u64::try_from(MONTHS.iter().position(|m| *m == month_name)?).ok()? + 1;
+    if !MONTHS.contains(&month_name) {
+        return None;
+    }
     let day: u64 = p.next()?.parse().ok()?;
     let mut hms = p.next()?.split(':').map(|x| x.parse::<u64>().ok());
     let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);
@@ -606,7 +608,6 @@ fn parse_timestamp(text: &str) -> Option<u64> {
         return None;
     }
     let http = format!("{weekday}, {day:02} {month_name} {year} {h:02}:{m:02}:{s:02} GMT");
-    let _ = month;
     crate::time::parse_http_date(&http)
 }
 
@@ -663,7 +664,7 @@ impl UserPool {
         user: NewUser,
         rng: &mut R,
     ) -> Result<(), Error> {
-        if user.username.is_empty() || self.user_index(&user.username).is_some() {
+        if user.username.is_empty() || self.user(&user.username).is_some() {
             return Err(Misuse::BadArgument("username").into());
         }
         let pool_id = self.id.clone();
@@ -705,9 +706,7 @@ impl UserPool {
 
     /// Forgets a device (`AdminForgetDevice`).
     pub fn forget_device(&mut self, username: &str, device_key: &str) {
-        if let Some(i) = self.user_index(username)
-            && let Some(user) = self.users.get_mut(i)
-        {
+        if let Some(user) = self.user_mut(username) {
             user.devices.remove(device_key);
         }
     }
@@ -722,8 +721,8 @@ impl UserPool {
         self.users.iter().find(|u| u.username == username)
     }
 
-    fn user_index(&self, username: &str) -> Option<usize> {
-        self.users.iter().position(|u| u.username == username)
+    fn user_mut(&mut self, username: &str) -> Option<&mut User> {
+        self.users.iter_mut().find(|u| u.username == username)
     }
 
     /// Finds a user by username or alias.
@@ -1551,18 +1550,13 @@ impl UserPool {
                         "Password does not conform to policy: Password not long enough",
                     ));
                 }
-                let pool_id = self.id.clone();
-                let idx = self
-                    .user_index(&flow.username)
-                    .ok_or_else(bad_credentials)?;
                 let identity =
-                    Identity::user(&pool_id, &flow.username).map_err(|_| bad_credentials())?;
+                    Identity::user(&self.id, &flow.username).map_err(|_| bad_credentials())?;
                 let verifier = Verifier::generate(&identity, &Password::new(password), rng);
-                if let Some(user) = self.users.get_mut(idx) {
-                    user.verifier = verifier;
-                    user.status = UserStatus::Confirmed;
-                    user.attributes.extend(attributes);
-                }
+                let user = self.user_mut(&flow.username).ok_or_else(bad_credentials)?;
+                user.verifier = verifier;
+                user.status = UserStatus::Confirmed;
+                user.attributes.extend(attributes);
                 Ok(self.after_first_factor(flow, now, rng))
             }
             (
@@ -1592,10 +1586,7 @@ impl UserPool {
                         "Invalid code received for user",
                     ));
                 }
-                if enrol_email
-                    && let Some(i) = self.user_index(&flow.username)
-                    && let Some(u) = self.users.get_mut(i)
-                {
+                if enrol_email && let Some(u) = self.user_mut(&flow.username) {
                     u.email_mfa = true;
                 }
                 flow.mfa_done = true;
@@ -1648,9 +1639,7 @@ impl UserPool {
                             "Email MFA is not enabled.",
                         ));
                     }
-                    if let Some(i) = self.user_index(&flow.username)
-                        && let Some(u) = self.users.get_mut(i)
-                    {
+                    if let Some(u) = self.user_mut(&flow.username) {
                         u.attributes.insert("email".into(), email.to_owned());
                     }
                     return Ok(self.send_code(flow, "EMAIL_OTP", "EMAIL", "email", true, now, rng));
@@ -1661,9 +1650,7 @@ impl UserPool {
                         "Software token MFA has not been verified.",
                     ));
                 };
-                if let Some(i) = self.user_index(&flow.username)
-                    && let Some(u) = self.users.get_mut(i)
-                {
+                if let Some(u) = self.user_mut(&flow.username) {
                     u.totp_secret = Some(secret);
                     u.preferred_mfa = Some("SOFTWARE_TOKEN_MFA".into());
                 }
@@ -1892,9 +1879,7 @@ impl UserPool {
         if self.config.device_tracking != DeviceTracking::Off && !device_used {
             let key = format!("{}_{}", self.region, uuid(rng));
             let group = format!("-{}", random_b64(rng, 6));
-            if let Some(i) = self.user_index(&flow.username)
-                && let Some(u) = self.users.get_mut(i)
-            {
+            if let Some(u) = self.user_mut(&flow.username) {
                 u.devices.insert(
                     key.clone(),
                     Device {
@@ -2118,13 +2103,11 @@ impl UserPool {
             )
         })?;
         let opt_in = self.config.device_tracking == DeviceTracking::UserOptIn;
-        let idx = self
-            .user_index(&username)
-            .ok_or_else(|| err("UserNotFoundException", "User does not exist."))?;
         let device = self
-            .users
-            .get_mut(idx)
-            .and_then(|u| u.devices.get_mut(&key))
+            .user_mut(&username)
+            .ok_or_else(|| err("UserNotFoundException", "User does not exist."))?
+            .devices
+            .get_mut(&key)
             .ok_or_else(|| err("ResourceNotFoundException", "Device does not exist."))?;
         if device.verifier.is_some() {
             return Err(err("DeviceKeyExistsException", "Device already confirmed."));
@@ -2158,9 +2141,9 @@ impl UserPool {
                 );
             }
         };
-        let (key, idx) = (key.to_owned(), self.user_index(&username));
-        match idx
-            .and_then(|i| self.users.get_mut(i))
+        let key = key.to_owned();
+        match self
+            .user_mut(&username)
             .and_then(|u| u.devices.get_mut(&key))
         {
             Some(d) if d.verifier.is_some() => {
