@@ -1,19 +1,41 @@
-//! The only file that uses the big-integer backend (crypto-bigint). Bytes in, bytes out:
-//! every integer enters and leaves as unsigned big-endian bytes, so the backend can change
-//! without touching anything else.
+//! All big-integer arithmetic. Bytes in, bytes out: every integer enters and leaves as
+//! unsigned big-endian bytes, so the implementation can change without touching anything else.
 //!
-//! Timing: every exponentiation with a secret exponent (`a`, `x`, `a + u·x`, `b`) runs
-//! crypto-bigint's constant-time fixed-window ladder, whose running time depends only on the
-//! exponent's bit bound (the length of the private value, which is public), never on its bits.
-//! Multiplications and subtractions mod N are constant time. Reductions of public values
-//! (`A`, `B`) and the exponentiation by the public `u` are variable time.
-#![allow(unreachable_pub)] // the modulus type made by the macro below stays crate-private
+//! The arithmetic is this crate's own, in safe Rust: a dedicated 3072-bit Montgomery multiply
+//! and square (`math/field.rs`) and the exponentiations (`math/exp.rs`). Both files are
+//! compiled with 64-bit limbs on 64-bit targets and with 32-bit limbs elsewhere, so every
+//! target multiplies with its native instructions; the tests run both.
+//!
+//! Timing: every exponentiation with a secret exponent (`a`, `x`, `a + u·x`, `b`) follows a
+//! schedule fixed by the exponent's bit bound, which comes from the length of the private value
+//! (public), never from its bits: the same squarings, multiplications and whole-table lookups
+//! in the same order for every exponent of that length (the unit tests record and compare
+//! them). Multiplications, squarings, additions and subtractions mod N do not branch on values
+//! or index memory with them. `g^e` uses, in this order of preference:
+//! - with the `std` feature and an exponent of at most 1024 bits, a fixed-base table of
+//!   `g^(d·16^j)` built once on first use (1.4 MiB, see [`exp::fixed`]): one multiplication per
+//!   4 bits, no squarings;
+//! - otherwise a table-free ladder that exploits g = 2: one squaring per bit and a shift by the
+//!   5-bit window's value instead of a multiplication.
+//!
+//! `base^e` for any other base uses fixed 4-bit windows with a 16-entry table on the stack.
+#![cfg_attr(test, allow(dead_code))]
 
-use crypto_bigint::modular::{ConstMontyForm, ConstMontyParams};
-use crypto_bigint::{NonZero, U256, U3072, U4096, Uint, Word, const_monty_params};
 use zeroize::{Zeroize, Zeroizing};
 
-use super::group::{G, N_HEX};
+/// 64-bit limbs with 128-bit products.
+#[cfg(any(test, target_pointer_width = "64"))]
+mod limb64;
+
+/// 32-bit limbs with 64-bit products, for 32-bit targets (and the tests).
+#[cfg(any(test, not(target_pointer_width = "64")))]
+mod limb32;
+
+#[cfg(target_pointer_width = "64")]
+use limb64::{exp, field::Fe};
+
+#[cfg(not(target_pointer_width = "64"))]
+use limb32::{exp, field::Fe};
 
 /// Bytes of N (and of every value mod N).
 pub(crate) const N_LEN: usize = 384;
@@ -22,96 +44,135 @@ pub(crate) const MAX_PUBLIC_LEN: usize = 512;
 /// Longest private exponent (`a`, `b`) accepted, in bytes.
 pub(crate) const MAX_PRIVATE_LEN: usize = 512;
 
-const_monty_params!(Modulus, U3072, N_HEX, "Cognito's 3072-bit prime N");
-type Fe = ConstMontyForm<Modulus, { U3072::LIMBS }>;
+/// Room for `a + u·x`: `a` of up to MAX_PRIVATE_LEN bytes, `u·x` below 2^512, one carry.
+const EXP_LEN: usize = MAX_PRIVATE_LEN + 65;
 
-/// Room for a + u·x with `a` up to MAX_PRIVATE_LEN bytes and u·x up to 512 bits.
-const EXP_LIMBS: usize = U4096::LIMBS + U256::LIMBS;
-type Exp = Uint<EXP_LIMBS>;
+/// R² mod N (R = 2^3072), big-endian hex; checked against a fresh computation in the tests.
+pub(crate) const R2_HEX: &str = concat!(
+    "5AC8B4FB51DF35DA44C4E4E431AD0295A332E8E3E0669E0F",
+    "84895A7C5542F96C2AD479FE69695C75FAE1CD10648BEE54",
+    "FA022336F28DE7725CAA69009FBF543F9875D4C167DB7EDC",
+    "AA05DA05C27FDD33AF0EC45CDC3960862276CB40571F2C1C",
+    "49CD9D705DA184D57139D0AB24B7E495A5DAF736BC8D5E9E",
+    "109D099E16FD756877A5C747D85B0A838C6CBD34D5965134",
+    "A73D01032C4B8E907DED489E670D9C6F19C2883EEFC802AF",
+    "0672A33D61E37F747CDA502EC043F99C9A678BF4439F12EB",
+    "5A7795D86ECC498719CC8D59563706FBB41A05F078024208",
+    "BFD961D538D6FCDD4F12768256E88B53785483C608108C0C",
+    "3EFEF29DC3C0B3F41B9D01271D18F0C81CAEFC188A59BC7F",
+    "B186424B83DF2859AF80D4B5443561C6FEA5187FA77DEDDA",
+    "1D93075AA993D1471EF22571E41A52B28AA61391ABB0B76A",
+    "BC2B64CF26E335D7682AAB9A15B17FFAFC1187A5FA8406AB",
+    "AE1284023C6ED6A34335AACB64894D9695823215B15BA577",
+    "4F30B920E5C1DB663587F06960E7F1382697CA9138D241CD",
+);
 
-const WORD_BYTES: usize = Word::BITS as usize / 8;
-const N_WIDE: NonZero<U4096> =
-    NonZero::<U4096>::new_unwrap(Modulus::PARAMS.modulus().as_ref().resize());
+/// A secret exponent with its public bit bound. Wiped on drop.
+pub(crate) struct Exponent {
+    /// Little-endian bytes; every bit at or above `bits` is zero.
+    le: [u8; EXP_LEN],
+    bits: usize,
+}
 
-/// Unsigned big-endian bytes into a `Uint<L>`; `None` when the value does not fit.
-fn uint_from_be<const L: usize>(bytes: &[u8]) -> Option<Uint<L>> {
+impl Drop for Exponent {
+    fn drop(&mut self) {
+        self.le.zeroize();
+    }
+}
+
+impl Exponent {
+    /// An exponent given as big-endian bytes, bounded by 8 bits per byte (leading zero bytes
+    /// count: the bound is the length, not the value). `None` when longer than
+    /// MAX_PRIVATE_LEN.
+    fn from_be(bytes: &[u8]) -> Option<Self> {
+        if bytes.len() > MAX_PRIVATE_LEN {
+            return None;
+        }
+        let mut le = [0u8; EXP_LEN];
+        for (dst, &src) in le.iter_mut().zip(bytes.iter().rev()) {
+            *dst = src;
+        }
+        Some(Self {
+            le,
+            bits: 8 * bytes.len(),
+        })
+    }
+
+    /// `a + u·x` for `a` of at most MAX_PRIVATE_LEN bytes and 32-byte `u` and `x`, bounded by
+    /// one bit more than the longer of `a` and the 512-bit `u·x`.
+    fn a_plus_ux(a: &[u8], u: &[u8; 32], x: &[u8; 32]) -> Option<Self> {
+        let mut e = Self::from_be(a)?;
+        // Schoolbook u·x on bytes, every product added in a fixed order.
+        let mut ux = Zeroizing::new([0u32; 64]);
+        for (i, &ui) in u.iter().rev().enumerate() {
+            for (j, &xj) in x.iter().rev().enumerate() {
+                if let Some(slot) = ux.get_mut(i + j) {
+                    *slot += u32::from(ui) * u32::from(xj);
+                }
+            }
+        }
+        // Add the column sums (each below 2^21) into a with carries.
+        let mut carry = 0u32;
+        for (i, byte) in e.le.iter_mut().enumerate() {
+            let v = u32::from(*byte) + ux.get(i).copied().unwrap_or(0) + carry;
+            *byte = v.to_le_bytes()[0];
+            carry = v >> 8;
+        }
+        e.bits = 8 * a.len().max(64) + 1;
+        Some(e)
+    }
+
+    /// An exponent from a public 32-byte value (`u`).
+    fn public(bytes: &[u8; 32]) -> Self {
+        let mut le = [0u8; EXP_LEN];
+        for (dst, &src) in le.iter_mut().zip(bytes.iter().rev()) {
+            *dst = src;
+        }
+        Self { le, bits: 256 }
+    }
+
+    /// The bit bound.
+    pub(crate) fn bits(&self) -> usize {
+        self.bits
+    }
+
+    /// Bits `pos .. pos + width` (width at most 8) as a number. `pos` is public: it indexes
+    /// the bytes, the value only enters arithmetic.
+    pub(crate) fn digit(&self, pos: usize, width: usize) -> usize {
+        let byte = |i: usize| usize::from(self.le.get(i).copied().unwrap_or(0));
+        let two = byte(pos / 8) | (byte(pos / 8 + 1) << 8);
+        (two >> (pos % 8)) & ((1 << width) - 1)
+    }
+}
+
+/// Reads a public value of at most MAX_PUBLIC_LEN significant bytes, reduced mod N.
+fn reduce_public(bytes: &[u8]) -> Option<Fe> {
     let first = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
     let digits = bytes.get(first..)?;
-    if digits.len() > L * WORD_BYTES {
+    if digits.len() > MAX_PUBLIC_LEN {
         return None;
     }
-    let mut words = [0 as Word; L];
-    for (i, &byte) in digits.iter().rev().enumerate() {
-        let word = words.get_mut(i / WORD_BYTES)?;
-        *word |= Word::from(byte) << (8 * (i % WORD_BYTES));
-    }
-    Some(Uint::from_words(words))
-}
-
-/// A value below N as exactly N_LEN big-endian bytes.
-fn to_be_n(x: &U3072) -> [u8; N_LEN] {
-    let mut out = [0u8; N_LEN];
-    for (i, out_byte) in out.iter_mut().rev().enumerate() {
-        let word = x.as_words().get(i / WORD_BYTES).copied().unwrap_or(0);
-        // Truncation to the selected byte is the point.
-        #[allow(clippy::cast_possible_truncation)]
-        let byte = (word >> (8 * (i % WORD_BYTES))) as u8;
-        *out_byte = byte;
-    }
-    out
-}
-
-fn fe_to_bytes(x: &Fe) -> [u8; N_LEN] {
-    to_be_n(&x.retrieve())
-}
-
-/// A public value of up to MAX_PUBLIC_LEN bytes, reduced mod N.
-fn reduce_public(bytes: &[u8]) -> Option<U3072> {
-    let wide = uint_from_be::<{ U4096::LIMBS }>(bytes)?;
-    Some(wide.rem_vartime(&N_WIDE).resize())
+    Fe::from_be_bytes(digits)
 }
 
 /// N as 384 big-endian bytes.
 pub(crate) fn modulus_bytes() -> [u8; N_LEN] {
-    to_be_n(Modulus::PARAMS.modulus().as_ref())
+    #[cfg(target_pointer_width = "64")]
+    return limb64::field::modulus_be();
+    #[cfg(not(target_pointer_width = "64"))]
+    return limb32::field::modulus_be();
 }
 
 /// Whether a public value of at most MAX_PUBLIC_LEN bytes is 0 mod N (`None`: too long).
 pub(crate) fn is_zero_mod_n(value: &[u8]) -> Option<bool> {
-    reduce_public(value).map(|v| v.is_zero_vartime())
-}
-
-/// Bit bound of a secret exponent of `len` bytes: public, so it may shape the schedule.
-fn bit_bound(len: usize) -> u32 {
-    // len <= MAX_PRIVATE_LEN + 64, far below u32::MAX / 8.
-    u32::try_from(len.saturating_mul(8)).unwrap_or(u32::MAX)
-}
-
-/// `base^exp mod N` for a secret exponent bounded by `bits` (public). Uses almost-Montgomery
-/// multiplication when the exponent fits N's width, the plain ladder otherwise; both select
-/// their table entries in constant time.
-fn pow_secret<const L: usize>(base: &Fe, exp: &Uint<L>, bits: u32) -> Fe {
-    if bits <= U3072::BITS {
-        let mut narrow: U3072 = exp.resize();
-        let r = base.pow_amm_bounded_exp(&narrow, bits);
-        narrow.zeroize();
-        r
-    } else {
-        base.pow_bounded_exp(exp, bits)
-    }
+    reduce_public(value).map(|v| v.is_zero())
 }
 
 /// `g^e mod N` for a secret exponent of at most MAX_PRIVATE_LEN bytes, in constant time for
 /// all exponents of the same byte length.
 pub(crate) fn pow_g(exp: &[u8]) -> Option<Zeroizing<[u8; N_LEN]>> {
-    if exp.len() > MAX_PRIVATE_LEN {
-        return None;
-    }
-    let mut e = uint_from_be::<EXP_LIMBS>(exp)?;
-    let g = Fe::new(&U3072::from_u8(G));
-    let r = pow_secret(&g, &e, bit_bound(exp.len()));
-    e.zeroize();
-    Some(Zeroizing::new(fe_to_bytes(&r)))
+    let e = Exponent::from_be(exp)?;
+    Some(Zeroizing::new(exp::pow_g(&e).be_bytes()))
 }
 
 /// Why a client premaster secret cannot be formed.
@@ -135,52 +196,25 @@ pub(crate) fn client_premaster(
         return Err(PremasterError::TooLong);
     }
     let b_red = reduce_public(b_pub).ok_or(PremasterError::TooLong)?;
-    let k = uint_from_be::<{ U3072::LIMBS }>(k).ok_or(PremasterError::TooLong)?;
-    let mut x_int = uint_from_be::<{ U256::LIMBS }>(x).ok_or(PremasterError::TooLong)?;
-    let u_int = uint_from_be::<{ U256::LIMBS }>(u).ok_or(PremasterError::TooLong)?;
-
-    let g = Fe::new(&U3072::from_u8(G));
-    let gx = pow_secret(&g, &x_int, 256);
-    let base = Fe::new(&b_red).sub(&Fe::new(&k).mul(&gx));
-    if base.retrieve().is_zero_vartime() {
-        x_int.zeroize();
+    let k = reduce_public(k).ok_or(PremasterError::TooLong)?;
+    let x_exp = Exponent::from_be(x).ok_or(PremasterError::TooLong)?;
+    let gx = exp::pow_g(&x_exp);
+    let base = b_red.sub(&k.mul(&gx));
+    // The comparison runs in constant time; only its outcome, an error the caller sees
+    // anyway, is branched on.
+    if base.is_zero() {
         return Err(PremasterError::DegenerateBase);
     }
-
-    // e = a + u·x, with u·x < 2^512.
-    let (lo, hi) = u_int.widening_mul(&x_int);
-    x_int.zeroize();
-    let mut ux_words = [0 as Word; EXP_LIMBS];
-    for (dst, src) in ux_words
-        .iter_mut()
-        .zip(lo.as_words().iter().chain(hi.as_words()))
-    {
-        *dst = *src;
-    }
-    let mut ux = Exp::from_words(ux_words);
-    ux_words.zeroize();
-    let mut a_int = uint_from_be::<EXP_LIMBS>(a).ok_or(PremasterError::TooLong)?;
-    let mut e = a_int.wrapping_add(&ux);
-    a_int.zeroize();
-    ux.zeroize();
-    let bits = bit_bound(a.len().max(64)) + 1;
-    let s = pow_secret(&base, &e, bits);
-    e.zeroize();
-    Ok(Zeroizing::new(fe_to_bytes(&s)))
+    let e = Exponent::a_plus_ux(a, u, x).ok_or(PremasterError::TooLong)?;
+    Ok(Zeroizing::new(exp::pow(&base, &e).be_bytes()))
 }
 
 /// Server side: `B = (k·v + g^b) mod N`, with `b` secret.
 pub(crate) fn server_public(k: &[u8; 32], v: &[u8], b: &[u8]) -> Option<[u8; N_LEN]> {
-    if b.len() > MAX_PRIVATE_LEN {
-        return None;
-    }
-    let k = uint_from_be::<{ U3072::LIMBS }>(k)?;
+    let e = Exponent::from_be(b)?;
+    let k = reduce_public(k)?;
     let v = reduce_public(v)?;
-    let mut b_int = uint_from_be::<EXP_LIMBS>(b)?;
-    let g = Fe::new(&U3072::from_u8(G));
-    let gb = pow_secret(&g, &b_int, bit_bound(b.len()));
-    b_int.zeroize();
-    Some(fe_to_bytes(&Fe::new(&k).mul(&Fe::new(&v)).add(&gb)))
+    Some(k.mul(&v).add(&exp::pow_g(&e)).be_bytes())
 }
 
 /// Server side: `S = (A·v^u)^b mod N`, with `b` secret and `A`, `v`, `u` public to the server.
@@ -190,15 +224,53 @@ pub(crate) fn server_premaster(
     u: &[u8; 32],
     b: &[u8],
 ) -> Option<Zeroizing<[u8; N_LEN]>> {
-    if b.len() > MAX_PRIVATE_LEN {
-        return None;
-    }
+    let e = Exponent::from_be(b)?;
     let a_red = reduce_public(a_pub)?;
     let v = reduce_public(v)?;
-    let u = uint_from_be::<{ U256::LIMBS }>(u)?;
-    let mut b_int = uint_from_be::<EXP_LIMBS>(b)?;
-    let base = Fe::new(&a_red).mul(&Fe::new(&v).pow_vartime(&u));
-    let s = pow_secret(&base, &b_int, bit_bound(b.len()));
-    b_int.zeroize();
-    Some(Zeroizing::new(fe_to_bytes(&s)))
+    let base = a_red.mul(&exp::pow(&v, &Exponent::public(u)));
+    Some(Zeroizing::new(exp::pow(&base, &e).be_bytes()))
 }
+
+/// A record of the operations an exponentiation performs, for the tests that check the
+/// schedule does not depend on the exponent's bits.
+#[cfg(test)]
+pub(crate) mod trace {
+    extern crate std;
+
+    use alloc::vec::Vec;
+    use core::cell::RefCell;
+
+    /// One operation of the arithmetic.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub(crate) enum Op {
+        Mul,
+        Sqr,
+        MulPow2,
+        /// A constant-time lookup over this many entries.
+        Select(usize),
+    }
+
+    std::thread_local! {
+        static LOG: RefCell<Option<Vec<Op>>> = const { RefCell::new(None) };
+    }
+
+    /// Notes `op` when this thread is recording.
+    pub(crate) fn record(op: Op) {
+        LOG.with(|log| {
+            if let Some(ops) = log.borrow_mut().as_mut() {
+                ops.push(op);
+            }
+        });
+    }
+
+    /// Runs `f`, returning its result and the operations it performed.
+    pub(crate) fn capture<T>(f: impl FnOnce() -> T) -> (T, Vec<Op>) {
+        LOG.with(|log| *log.borrow_mut() = Some(Vec::new()));
+        let out = f();
+        let ops = LOG.with(|log| log.borrow_mut().take()).unwrap_or_default();
+        (out, ops)
+    }
+}
+
+#[cfg(test)]
+mod tests;

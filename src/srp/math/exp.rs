@@ -1,0 +1,138 @@
+//! Exponentiations mod N with secret exponents. Compiled once per limb size, like `field.rs`.
+//!
+//! Every schedule here is a function of the exponent's bit bound (public: the length of the
+//! private value) and never of its bits: a fixed number of squarings, multiplications and
+//! table lookups, each lookup reading the whole table.
+
+use zeroize::Zeroizing;
+
+use super::field::Fe;
+use crate::srp::math::Exponent;
+
+/// Window of the variable-base ladder, in bits: a 16-entry table (6 KiB with 64-bit limbs,
+/// on the stack).
+const WINDOW: usize = 4;
+
+/// Window of the base-2 ladder, in bits: `mul_pow2` takes shifts below 32.
+const WINDOW_G: usize = 5;
+
+/// `base^e mod N`: fixed 4-bit windows from the top, 4 squarings and one multiplication by a
+/// table entry per window, the entry chosen in constant time (the first window takes the
+/// entry without a multiplication).
+pub(crate) fn pow(base: &Fe, e: &Exponent) -> Fe {
+    let mut table = Zeroizing::new([Fe::ONE; 1 << WINDOW]);
+    let mut power = *base;
+    for (i, slot) in table.iter_mut().enumerate().skip(1) {
+        if i > 1 {
+            power = power.mul(base);
+        }
+        *slot = power;
+    }
+    let windows = e.bits().div_ceil(WINDOW);
+    let mut acc = Fe::ONE;
+    for w in (0..windows).rev() {
+        let digit = e.digit(w * WINDOW, WINDOW);
+        let entry = Fe::select(&*table, digit);
+        if w + 1 == windows {
+            acc = entry;
+        } else {
+            for _ in 0..WINDOW {
+                acc = acc.square();
+            }
+            acc = acc.mul(&entry);
+        }
+    }
+    acc
+}
+
+/// `2^e mod N` without any table: 5-bit windows from the top, 5 squarings per window, then
+/// the window's digit `d` applied as a multiplication by 2^d, a shift by a secret amount
+/// (constant time) and a fold. The small-footprint path, used when no precomputed table is
+/// available and for exponents longer than the table covers.
+pub(crate) fn pow2(e: &Exponent) -> Fe {
+    let windows = e.bits().div_ceil(WINDOW_G);
+    let mut acc = Fe::ONE;
+    for w in (0..windows).rev() {
+        let digit = e.digit(w * WINDOW_G, WINDOW_G);
+        if w + 1 != windows {
+            for _ in 0..WINDOW_G {
+                acc = acc.square();
+            }
+        }
+        // The digit is below 2^5, so the conversion is exact.
+        acc = acc.mul_pow2(u32::try_from(digit).unwrap_or(0));
+    }
+    acc
+}
+
+/// `g^e mod N` (g = 2): from the precomputed table when it covers the exponent, else by
+/// [`pow2`].
+pub(crate) fn pow_g(e: &Exponent) -> Fe {
+    #[cfg(feature = "std")]
+    if e.bits() <= fixed::COVERED_BITS {
+        return fixed::pow_g(e);
+    }
+    pow2(e)
+}
+
+/// The fixed-base table for g, built once on first use and shared by every thread.
+///
+/// Row j holds `g^(d·16^j)` for d = 1..15 in Montgomery form (d = 0, the 1, is not stored);
+/// 256 rows cover exponents of up to 1024 bits. Size: 256 × 15 × 384 bytes = 1,474,560 bytes
+/// (1.4 MiB) on the heap. Building it takes 3,840 multiplications. `g^e` then takes one
+/// constant-time row lookup per 4 bits of the bound and one multiplication per row after the
+/// first, with no squarings: 63 multiplications for a 256-bit exponent, 255 for 1024 bits.
+#[cfg(feature = "std")]
+pub(crate) mod fixed {
+    extern crate std;
+
+    use alloc::vec::Vec;
+    use std::sync::OnceLock;
+
+    use super::Fe;
+    use crate::srp::math::Exponent;
+
+    /// Bits per row.
+    const WINDOW: usize = 4;
+    /// Rows: 1024 bits.
+    const ROWS: usize = 256;
+    /// The longest exponent the table covers, in bits.
+    pub(crate) const COVERED_BITS: usize = WINDOW * ROWS;
+
+    type Row = [Fe; (1 << WINDOW) - 1];
+
+    static TABLE: OnceLock<Vec<Row>> = OnceLock::new();
+
+    fn build() -> Vec<Row> {
+        let mut rows = Vec::with_capacity(ROWS);
+        let mut base = Fe::generator();
+        for _ in 0..ROWS {
+            let mut row = [Fe::ONE; (1 << WINDOW) - 1];
+            let mut power = base;
+            for slot in &mut row {
+                *slot = power;
+                power = power.mul(&base);
+            }
+            rows.push(row);
+            // After 15 entries, power = base^16: the next row's base.
+            base = power;
+        }
+        rows
+    }
+
+    /// The table, built on first use.
+    pub(crate) fn table() -> &'static [Row] {
+        TABLE.get_or_init(build)
+    }
+
+    /// `g^e` for `e.bits() <= COVERED_BITS`.
+    pub(crate) fn pow_g(e: &Exponent) -> Fe {
+        let windows = e.bits().div_ceil(WINDOW);
+        let mut acc = Fe::ONE;
+        for (j, row) in table().iter().enumerate().take(windows) {
+            let entry = Fe::select_or_one(row, e.digit(j * WINDOW, WINDOW));
+            acc = if j == 0 { entry } else { acc.mul(&entry) };
+        }
+        acc
+    }
+}

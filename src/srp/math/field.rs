@@ -1,0 +1,517 @@
+//! Arithmetic mod N in Montgomery form (R = 2^3072): a dedicated 3072-bit multiply and square
+//! and the few other operations the exponentiations need.
+//!
+//! This file is compiled twice (see `math.rs`): with 64-bit limbs and 128-bit products, and with
+//! 32-bit limbs and 64-bit products, so 32-bit targets (Cortex-M, WASM) multiply with their
+//! native instructions instead of a library call. `Limb` and `Wide` come from the including
+//! module.
+//!
+//! Timing: nothing here branches on a value or indexes memory with one. Loop bounds, slice
+//! ranges and branches depend on limb positions only, which are constants. Conditional
+//! subtraction and table lookups use masks.
+//!
+//! The multiply and square use product scanning with the Montgomery reduction interleaved
+//! (column by column, the "FIPS" order of Koç, Acar and Kaliski): each column is a dot product
+//! summed into a three-limb accumulator that stays in registers, so the inner loop is one
+//! multiplication and three additions with carry. Operands are read through reversed copies so
+//! both sides of every dot product walk upwards and the compiler drops every bounds check. Two
+//! properties of N shorten the reduction: N ≡ −1 (mod 2^64), so the Montgomery factor
+//! −N⁻¹ mod 2^bits is 1 and each column's reduction limb is the accumulator's low limb itself;
+//! and N's lowest limb is all ones, so adding `m·n₀` is adding `m` one limb up.
+
+use zeroize::Zeroize;
+
+use super::{Limb, Wide};
+use crate::srp::group::N_HEX;
+use crate::srp::math::R2_HEX;
+#[cfg(test)]
+use crate::srp::math::trace::{self, Op};
+
+/// Bits per limb.
+const BITS: u32 = Limb::BITS;
+/// Bytes per limb.
+const BYTES: usize = (Limb::BITS / 8) as usize;
+/// Limbs in a value mod N.
+pub(crate) const LIMBS: usize = 3072 / Limb::BITS as usize;
+
+type Limbs = [Limb; LIMBS];
+
+/// N, least significant limb first.
+const N: Limbs = from_hex(N_HEX);
+/// N, most significant limb first.
+const N_REV: Limbs = reversed(&N);
+/// R² mod N: multiplying by it in Montgomery form converts into Montgomery form.
+const R2: Limbs = from_hex(R2_HEX);
+/// R − N = R mod N (N > R/2), which is also 1 in Montgomery form.
+const RHO: Limbs = negated(&N);
+/// The integer 1: multiplying by it in Montgomery form converts out of Montgomery form.
+const UNIT: Limbs = {
+    let mut one = [0; LIMBS];
+    one[0] = 1;
+    one
+};
+
+/// Limbs of a big-endian hex string of at most 3072 bits. Evaluated at compile time only, so
+/// a bad digit or an index out of range is a build error, never a run-time panic.
+#[allow(clippy::indexing_slicing, clippy::panic)]
+const fn from_hex(hex: &str) -> Limbs {
+    let digits = hex.as_bytes();
+    let mut out = [0; LIMBS];
+    let mut i = 0;
+    while i < digits.len() {
+        let c = digits[digits.len() - 1 - i];
+        let nibble = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => panic!("not a hex digit"),
+        };
+        let per_limb = (BITS / 4) as usize;
+        out[i / per_limb] |= (nibble as Limb) << (4 * (i % per_limb));
+        i += 1;
+    }
+    out
+}
+
+/// Compile-time only, like [`from_hex`].
+#[allow(clippy::indexing_slicing)]
+const fn reversed(x: &Limbs) -> Limbs {
+    let mut out = [0; LIMBS];
+    let mut i = 0;
+    while i < LIMBS {
+        out[i] = x[LIMBS - 1 - i];
+        i += 1;
+    }
+    out
+}
+
+/// 2^3072 − x. Compile-time only, like [`from_hex`].
+#[allow(clippy::indexing_slicing)]
+const fn negated(x: &Limbs) -> Limbs {
+    let mut out = [0; LIMBS];
+    let mut borrow = 0;
+    let mut i = 0;
+    while i < LIMBS {
+        let (d, b1) = (0 as Limb).overflowing_sub(x[i]);
+        let (d, b2) = d.overflowing_sub(borrow);
+        out[i] = d;
+        borrow = (b1 | b2) as Limb;
+        i += 1;
+    }
+    out
+}
+
+/// `x[lo..hi]`, or empty when out of range (never, for the constant ranges used here).
+#[inline(always)]
+fn part(x: &[Limb], lo: usize, hi: usize) -> &[Limb] {
+    x.get(lo..hi).unwrap_or(&[])
+}
+
+/// All ones when `a == b`, else zero, computed without a branch. The mask goes through
+/// `black_box` so the optimiser cannot turn its uses back into a branch.
+#[inline(always)]
+fn eq_mask(a: usize, b: usize) -> Limb {
+    let x = (a ^ b) as u64;
+    let differs = (x | x.wrapping_neg()) >> 63;
+    core::hint::black_box((differs as Limb).wrapping_sub(1))
+}
+
+/// A three-limb column accumulator.
+#[derive(Clone, Copy)]
+struct Acc {
+    lo: Limb,
+    mid: Limb,
+    hi: Limb,
+}
+
+impl Acc {
+    const ZERO: Self = Self {
+        lo: 0,
+        mid: 0,
+        hi: 0,
+    };
+
+    #[inline(always)]
+    fn add_wide(&mut self, p: Wide) {
+        let s = (Wide::from(self.mid) << BITS) | Wide::from(self.lo);
+        let (s, carry) = s.overflowing_add(p);
+        self.lo = s as Limb;
+        self.mid = (s >> BITS) as Limb;
+        self.hi = self.hi.wrapping_add(Limb::from(carry));
+    }
+
+    #[inline(always)]
+    fn mac(&mut self, x: Limb, y: Limb) {
+        self.add_wide(Wide::from(x) * Wide::from(y));
+    }
+
+    /// Adds the dot product of `x` and `y` (over the shorter length).
+    #[inline(always)]
+    fn dot(&mut self, x: &[Limb], y: &[Limb]) {
+        for (&a, &b) in x.iter().zip(y) {
+            self.mac(a, b);
+        }
+    }
+
+    /// Adds twice `other`.
+    #[inline(always)]
+    fn add_doubled(&mut self, other: &Self) {
+        let lo = other.lo << 1;
+        let mid = (other.mid << 1) | (other.lo >> (BITS - 1));
+        let hi = (other.hi << 1) | (other.mid >> (BITS - 1));
+        self.add_wide((Wide::from(mid) << BITS) | Wide::from(lo));
+        self.hi = self.hi.wrapping_add(hi);
+    }
+
+    /// Ends a column of the low half: the reduction limb is `m = lo` (the Montgomery factor is
+    /// 1); adding `m·n₀ = m·2^BITS − m` clears the low limb and carries `m` into the next
+    /// column. Returns `m`.
+    #[inline(always)]
+    fn reduce_column(&mut self) -> Limb {
+        let m = self.lo;
+        let rest = (Wide::from(self.hi) << BITS) | Wide::from(self.mid);
+        let (rest, carry) = rest.overflowing_add(Wide::from(m));
+        self.lo = rest as Limb;
+        self.mid = (rest >> BITS) as Limb;
+        self.hi = Limb::from(carry);
+        m
+    }
+
+    /// Ends a column of the high half: returns its limb and moves on to the next column.
+    #[inline(always)]
+    fn shift_out(&mut self) -> Limb {
+        let out = self.lo;
+        self.lo = self.mid;
+        self.mid = self.hi;
+        self.hi = 0;
+        out
+    }
+}
+
+/// `(top·2^3072 + t) mod N` for a value below 2N, as `t` or `t − N` chosen by mask.
+#[inline(always)]
+fn sub_n_if_needed(t: &Limbs, top: Limb) -> Limbs {
+    let mut diff = [0; LIMBS];
+    let mut borrow: Limb = 0;
+    for ((d, &x), &n) in diff.iter_mut().zip(t).zip(&N) {
+        let (s, b1) = x.overflowing_sub(n);
+        let (s, b2) = s.overflowing_sub(borrow);
+        *d = s;
+        borrow = Limb::from(b1 | b2);
+    }
+    // The whole value is below N exactly when subtracting N borrows past `top`.
+    let (_, below) = top.overflowing_sub(borrow);
+    let keep = Limb::from(below).wrapping_neg();
+    let mut out = [0; LIMBS];
+    for ((o, &x), &d) in out.iter_mut().zip(t).zip(&diff) {
+        *o = (x & keep) | (d & !keep);
+    }
+    out
+}
+
+/// Sets `m[k]`; `k` is always in range.
+#[inline(always)]
+fn set(m: &mut Limbs, k: usize, value: Limb) {
+    if let Some(slot) = m.get_mut(k) {
+        *slot = value;
+    }
+}
+
+/// Montgomery product `a·b·R⁻¹ mod N` of two values below R, fully reduced (below N).
+fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
+    #[cfg(test)]
+    trace::record(Op::Mul);
+    let mut b_rev = *b;
+    b_rev.reverse();
+    // m[k]: the reduction limb of column k; t: the result, one limb per high column.
+    let mut m: Limbs = [0; LIMBS];
+    let mut t: Limbs = [0; LIMBS];
+    let mut acc = Acc::ZERO;
+    for k in 0..LIMBS {
+        // Column k: Σ a_i·b_{k−i} over i ≤ k, plus Σ m_i·n_{k−i} over i < k.
+        acc.dot(part(a, 0, k + 1), part(&b_rev, LIMBS - 1 - k, LIMBS));
+        acc.dot(part(&m, 0, k), part(&N_REV, LIMBS - 1 - k, LIMBS - 1));
+        set(&mut m, k, acc.reduce_column());
+    }
+    for k in LIMBS..2 * LIMBS - 1 {
+        // Column k: the same sums over i > k − LIMBS.
+        let lo = k + 1 - LIMBS;
+        acc.dot(part(a, lo, LIMBS), &b_rev);
+        acc.dot(part(&m, lo, LIMBS), &N_REV);
+        set(&mut t, k - LIMBS, acc.shift_out());
+    }
+    set(&mut t, LIMBS - 1, acc.lo);
+    let r = sub_n_if_needed(&t, acc.mid);
+    m.zeroize();
+    r
+}
+
+/// Montgomery square `a²·R⁻¹ mod N` of a value below R, fully reduced: each product
+/// `a_i·a_j` with i ≠ j is computed once and doubled.
+fn mont_sqr(a: &Limbs) -> Limbs {
+    #[cfg(test)]
+    trace::record(Op::Sqr);
+    let mut a_rev = *a;
+    a_rev.reverse();
+    let mut m: Limbs = [0; LIMBS];
+    let mut t: Limbs = [0; LIMBS];
+    let mut acc = Acc::ZERO;
+    for k in 0..2 * LIMBS - 1 {
+        // Pairs i < j with i + j = k: i from `lo` up to, not including, `half`.
+        let lo = (k + 1).saturating_sub(LIMBS);
+        let half = k.div_ceil(2);
+        let mut cross = Acc::ZERO;
+        cross.dot(part(a, lo, half), part(&a_rev, LIMBS - 1 + lo - k, LIMBS));
+        acc.add_doubled(&cross);
+        if k % 2 == 0 {
+            let x = a.get(k / 2).copied().unwrap_or(0);
+            acc.mac(x, x);
+        }
+        if k < LIMBS {
+            acc.dot(part(&m, 0, k), part(&N_REV, LIMBS - 1 - k, LIMBS - 1));
+            set(&mut m, k, acc.reduce_column());
+        } else {
+            acc.dot(part(&m, lo, LIMBS), &N_REV);
+            set(&mut t, k - LIMBS, acc.shift_out());
+        }
+    }
+    set(&mut t, LIMBS - 1, acc.lo);
+    let r = sub_n_if_needed(&t, acc.mid);
+    m.zeroize();
+    r
+}
+
+/// `a + b` for a, b below N; below N.
+fn add_limbs(a: &Limbs, b: &Limbs) -> Limbs {
+    let mut sum = [0; LIMBS];
+    let mut carry: Limb = 0;
+    for ((s, &x), &y) in sum.iter_mut().zip(a).zip(b) {
+        let (v, c1) = x.overflowing_add(y);
+        let (v, c2) = v.overflowing_add(carry);
+        *s = v;
+        carry = Limb::from(c1 | c2);
+    }
+    sub_n_if_needed(&sum, carry)
+}
+
+/// An element of Z/NZ in Montgomery form (`x·R mod N`), always below N.
+#[derive(Clone, Copy)]
+pub(crate) struct Fe(Limbs);
+
+impl Zeroize for Fe {
+    fn zeroize(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl Fe {
+    /// 1.
+    pub(crate) const ONE: Self = Self(RHO);
+
+    /// g = 2.
+    #[cfg(any(test, feature = "std"))]
+    pub(crate) fn generator() -> Self {
+        Self(add_limbs(&RHO, &RHO))
+    }
+
+    /// Converts a value below R (any value of 3072 bits) into Montgomery form, reducing it.
+    fn from_limbs(x: &Limbs) -> Self {
+        Self(mont_mul(x, &R2))
+    }
+
+    /// Reads an unsigned big-endian integer of at most 768 bytes, reduced mod N; `None` when
+    /// longer. Its time depends on the length only.
+    pub(crate) fn from_be_bytes(bytes: &[u8]) -> Option<Self> {
+        if bytes.len() > 2 * LIMBS * BYTES {
+            return None;
+        }
+        let mut lo: Limbs = [0; LIMBS];
+        let mut hi: Limbs = [0; LIMBS];
+        for (limb, chunk) in lo.iter_mut().chain(hi.iter_mut()).zip(bytes.rchunks(BYTES)) {
+            *limb = chunk
+                .iter()
+                .fold(0, |acc, &byte| (acc << 8) | Limb::from(byte));
+        }
+        // x = hi·R + lo, and hi·R in Montgomery form is hi·R², i.e. hi converted twice.
+        let lo_m = Self::from_limbs(&lo);
+        let hi_m = Self::from_limbs(&Self::from_limbs(&hi).0);
+        lo.zeroize();
+        hi.zeroize();
+        Some(lo_m.add(&hi_m))
+    }
+
+    /// The value (out of Montgomery form) as exactly 384 big-endian bytes.
+    pub(crate) fn be_bytes(&self) -> [u8; LIMBS * BYTES] {
+        let mut plain = mont_mul(&self.0, &UNIT);
+        let mut out = [0u8; LIMBS * BYTES];
+        for (chunk, limb) in out.rchunks_exact_mut(BYTES).zip(&plain) {
+            chunk.copy_from_slice(&limb.to_be_bytes());
+        }
+        plain.zeroize();
+        out
+    }
+
+    /// Whether this is 0, in constant time; only the answer may be branched on.
+    pub(crate) fn is_zero(&self) -> bool {
+        self.0.iter().fold(0, |acc, &limb| acc | limb) == 0
+    }
+
+    /// `self·other mod N`.
+    #[must_use]
+    pub(crate) fn mul(&self, other: &Self) -> Self {
+        Self(mont_mul(&self.0, &other.0))
+    }
+
+    /// `self² mod N`.
+    #[must_use]
+    pub(crate) fn square(&self) -> Self {
+        Self(mont_sqr(&self.0))
+    }
+
+    /// `self + other mod N`.
+    #[must_use]
+    pub(crate) fn add(&self, other: &Self) -> Self {
+        Self(add_limbs(&self.0, &other.0))
+    }
+
+    /// `self − other mod N`.
+    #[must_use]
+    pub(crate) fn sub(&self, other: &Self) -> Self {
+        let mut diff = [0; LIMBS];
+        let mut borrow: Limb = 0;
+        for ((d, &x), &y) in diff.iter_mut().zip(&self.0).zip(&other.0) {
+            let (v, b1) = x.overflowing_sub(y);
+            let (v, b2) = v.overflowing_sub(borrow);
+            *d = v;
+            borrow = Limb::from(b1 | b2);
+        }
+        // Add N back when the difference went negative.
+        let mask = borrow.wrapping_neg();
+        let mut carry: Limb = 0;
+        for (d, &n) in diff.iter_mut().zip(&N) {
+            let (v, c1) = d.overflowing_add(n & mask);
+            let (v, c2) = v.overflowing_add(carry);
+            *d = v;
+            carry = Limb::from(c1 | c2);
+        }
+        Self(diff)
+    }
+
+    /// `self·2^d mod N` for a secret `d` below 32, without a multiplication: a shift by `d`
+    /// bits (constant time for every `d`), then the limb pushed out above 2^3072 folded back
+    /// with `2^3072 ≡ R − N (mod N)`. R − N is below 2^3006, so the folded value stays below
+    /// 2N and one masked subtraction of N reduces it.
+    #[must_use]
+    pub(crate) fn mul_pow2(&self, d: u32) -> Self {
+        #[cfg(test)]
+        trace::record(Op::MulPow2);
+        let d = d & 31;
+        let mut shifted = [0; LIMBS];
+        let mut carry: Limb = 0;
+        for (s, &x) in shifted.iter_mut().zip(&self.0) {
+            *s = (x << d) | carry;
+            // x >> (BITS − d), written so that d = 0 shifts by less than BITS.
+            carry = (x >> 1) >> (BITS - 1 - d);
+        }
+        let hi = carry;
+        let mut folded = [0; LIMBS];
+        let mut c: Limb = 0;
+        for ((f, &s), &r) in folded.iter_mut().zip(&shifted).zip(&RHO) {
+            let v = Wide::from(hi) * Wide::from(r) + Wide::from(s) + Wide::from(c);
+            *f = v as Limb;
+            c = (v >> BITS) as Limb;
+        }
+        shifted.zeroize();
+        let r = Self(sub_n_if_needed(&folded, c));
+        folded.zeroize();
+        r
+    }
+
+    /// `entries[index]`, reading every entry and choosing by mask, so the memory access
+    /// pattern does not depend on `index`.
+    pub(crate) fn select(entries: &[Self], index: usize) -> Self {
+        #[cfg(test)]
+        trace::record(Op::Select(entries.len()));
+        let mut out: Limbs = [0; LIMBS];
+        for (i, entry) in entries.iter().enumerate() {
+            let mask = eq_mask(i, index);
+            for (o, &e) in out.iter_mut().zip(&entry.0) {
+                *o |= e & mask;
+            }
+        }
+        Self(out)
+    }
+
+    /// 1 for `index == 0`, else `entries[index − 1]`, in constant time like [`Fe::select`]:
+    /// for tables that leave out the power 0.
+    #[cfg(any(test, feature = "std"))]
+    pub(crate) fn select_or_one(entries: &[Self], index: usize) -> Self {
+        #[cfg(test)]
+        trace::record(Op::Select(entries.len() + 1));
+        let one_mask = eq_mask(0, index);
+        let mut out: Limbs = RHO;
+        for o in &mut out {
+            *o &= one_mask;
+        }
+        for (i, entry) in entries.iter().enumerate() {
+            let mask = eq_mask(i + 1, index);
+            for (o, &e) in out.iter_mut().zip(&entry.0) {
+                *o |= e & mask;
+            }
+        }
+        Self(out)
+    }
+}
+
+/// N as 384 big-endian bytes.
+pub(crate) fn modulus_be() -> [u8; LIMBS * BYTES] {
+    let mut out = [0u8; LIMBS * BYTES];
+    for (chunk, limb) in out.rchunks_exact_mut(BYTES).zip(&N) {
+        chunk.copy_from_slice(&limb.to_be_bytes());
+    }
+    out
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Access to the raw kernel for the differential tests.
+    use super::*;
+
+    /// Limbs of a value below 2^3072 given as 384 big-endian bytes.
+    pub(crate) fn limbs(bytes: &[u8; LIMBS * BYTES]) -> Limbs {
+        let mut out: Limbs = [0; LIMBS];
+        for (limb, chunk) in out.iter_mut().zip(bytes.rchunks(BYTES)) {
+            *limb = chunk.iter().fold(0, |acc, &b| (acc << 8) | Limb::from(b));
+        }
+        out
+    }
+
+    /// 384 big-endian bytes of limbs.
+    pub(crate) fn bytes(x: &Limbs) -> [u8; LIMBS * BYTES] {
+        let mut out = [0u8; LIMBS * BYTES];
+        for (chunk, limb) in out.rchunks_exact_mut(BYTES).zip(x) {
+            chunk.copy_from_slice(&limb.to_be_bytes());
+        }
+        out
+    }
+
+    /// The raw Montgomery product of two values below R.
+    pub(crate) fn mul(a: &[u8; LIMBS * BYTES], b: &[u8; LIMBS * BYTES]) -> [u8; LIMBS * BYTES] {
+        bytes(&mont_mul(&limbs(a), &limbs(b)))
+    }
+
+    /// The raw Montgomery square of a value below R.
+    pub(crate) fn sqr(a: &[u8; LIMBS * BYTES]) -> [u8; LIMBS * BYTES] {
+        bytes(&mont_sqr(&limbs(a)))
+    }
+
+    /// An element from its Montgomery representation (a value below N).
+    pub(crate) fn fe(raw: &[u8; LIMBS * BYTES]) -> Fe {
+        Fe(limbs(raw))
+    }
+
+    /// The Montgomery representation of an element.
+    pub(crate) fn raw(x: &Fe) -> [u8; LIMBS * BYTES] {
+        bytes(&x.0)
+    }
+}
