@@ -145,22 +145,42 @@ impl Acc {
         self.add_wide(Wide::from(x) * Wide::from(y));
     }
 
-    /// Adds the dot product of `x` and `y` (over the shorter length).
+    /// Adds `other`.
     #[inline(always)]
-    fn dot(&mut self, x: &[Limb], y: &[Limb]) {
-        for (&a, &b) in x.iter().zip(y) {
-            self.mac(a, b);
-        }
+    fn add_acc(&mut self, other: &Self) {
+        self.add_wide((Wide::from(other.mid) << BITS) | Wide::from(other.lo));
+        self.hi = self.hi.wrapping_add(other.hi);
     }
 
-    /// Adds twice `other`.
+    /// Adds the dot product of `x` and `y` (over the shorter length). Even and odd terms go
+    /// to two accumulators, two products per iteration: independent carry chains and half the
+    /// loop overhead.
     #[inline(always)]
-    fn add_doubled(&mut self, other: &Self) {
-        let lo = other.lo << 1;
-        let mid = (other.mid << 1) | (other.lo >> (BITS - 1));
-        let hi = (other.hi << 1) | (other.mid >> (BITS - 1));
-        self.add_wide((Wide::from(mid) << BITS) | Wide::from(lo));
-        self.hi = self.hi.wrapping_add(hi);
+    fn dot(&mut self, x: &[Limb], y: &[Limb]) {
+        let len = x.len().min(y.len());
+        let (x2, x1) = x.get(..len).unwrap_or(&[]).as_chunks::<2>();
+        let (y2, y1) = y.get(..len).unwrap_or(&[]).as_chunks::<2>();
+        let mut odd = Self::ZERO;
+        for (&[a0, a1], &[b0, b1]) in x2.iter().zip(y2) {
+            self.mac(a0, b0);
+            odd.mac(a1, b1);
+        }
+        for (&a, &b) in x1.iter().zip(y1) {
+            self.mac(a, b);
+        }
+        self.add_acc(&odd);
+    }
+
+    /// Adds the dot products of `x` with `y` and of `p` with `q`, all four of the same length,
+    /// in one loop with two accumulators.
+    #[inline(always)]
+    fn dot2(&mut self, x: &[Limb], y: &[Limb], p: &[Limb], q: &[Limb]) {
+        let mut other = Self::ZERO;
+        for ((&a, &b), (&c, &d)) in x.iter().zip(y).zip(p.iter().zip(q)) {
+            self.mac(a, b);
+            other.mac(c, d);
+        }
+        self.add_acc(&other);
     }
 
     /// Ends a column of the low half: the reduction limb is `m = lo` (the Montgomery factor is
@@ -229,15 +249,20 @@ fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
     let mut acc = Acc::ZERO;
     for k in 0..LIMBS {
         // Column k: Σ a_i·b_{k−i} over i ≤ k, plus Σ m_i·n_{k−i} over i < k.
-        acc.dot(part(a, 0, k + 1), part(&b_rev, LIMBS - 1 - k, LIMBS));
-        acc.dot(part(&m, 0, k), part(&N_REV, LIMBS - 1 - k, LIMBS - 1));
+        let rev = LIMBS - 1 - k;
+        acc.dot2(
+            part(a, 0, k),
+            part(&b_rev, rev, LIMBS),
+            part(&m, 0, k),
+            part(&N_REV, rev, LIMBS - 1),
+        );
+        acc.mac(a.get(k).copied().unwrap_or(0), b[0]);
         set(&mut m, k, acc.reduce_column());
     }
     for k in LIMBS..2 * LIMBS - 1 {
         // Column k: the same sums over i > k − LIMBS.
         let lo = k + 1 - LIMBS;
-        acc.dot(part(a, lo, LIMBS), &b_rev);
-        acc.dot(part(&m, lo, LIMBS), &N_REV);
+        acc.dot2(part(a, lo, LIMBS), &b_rev, part(&m, lo, LIMBS), &N_REV);
         set(&mut t, k - LIMBS, acc.shift_out());
     }
     set(&mut t, LIMBS - 1, acc.lo);
@@ -246,13 +271,21 @@ fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
     r
 }
 
-/// Montgomery square `a²·R⁻¹ mod N` of a value below R, fully reduced: each product
-/// `a_i·a_j` with i ≠ j is computed once and doubled.
+/// Montgomery square `a²·R⁻¹ mod N` of a value below R, fully reduced. Each product
+/// `a_i·a_j` with i ≠ j is computed once, against a pre-doubled copy of `a`:
+/// 2·Σ_{i<j} a_i·a_j·B^{i+j} = Σ_{i<j} d_i·a_j·B^{i+j} + Σ_j c_j·a_j·B^{2j}, where
+/// d = 2a mod B^LIMBS limb by limb and c_j is the bit shifted out of limb j−1 into limb j.
 fn mont_sqr(a: &Limbs) -> Limbs {
     #[cfg(test)]
     trace::record(Op::Sqr);
     let mut a_rev = *a;
     a_rev.reverse();
+    let mut dbl: Limbs = [0; LIMBS];
+    let mut below: Limb = 0;
+    for (d, &x) in dbl.iter_mut().zip(a) {
+        *d = (x << 1) | (below >> (BITS - 1));
+        below = x;
+    }
     let mut m: Limbs = [0; LIMBS];
     let mut t: Limbs = [0; LIMBS];
     let mut acc = Acc::ZERO;
@@ -260,12 +293,17 @@ fn mont_sqr(a: &Limbs) -> Limbs {
         // Pairs i < j with i + j = k: i from `lo` up to, not including, `half`.
         let lo = (k + 1).saturating_sub(LIMBS);
         let half = k.div_ceil(2);
-        let mut cross = Acc::ZERO;
-        cross.dot(part(a, lo, half), part(&a_rev, LIMBS - 1 + lo - k, LIMBS));
-        acc.add_doubled(&cross);
+        acc.dot(part(&dbl, lo, half), part(&a_rev, LIMBS - 1 + lo - k, LIMBS));
         if k % 2 == 0 {
-            let x = a.get(k / 2).copied().unwrap_or(0);
+            // The diagonal a_j² and the carried bit's c_j·a_j.
+            let j = k / 2;
+            let x = a.get(j).copied().unwrap_or(0);
+            let carried = j
+                .checked_sub(1)
+                .and_then(|i| a.get(i))
+                .map_or(0, |&y| y >> (BITS - 1));
             acc.mac(x, x);
+            acc.add_wide(Wide::from(x & carried.wrapping_neg()));
         }
         if k < LIMBS {
             acc.dot(part(&m, 0, k), part(&N_REV, LIMBS - 1 - k, LIMBS - 1));
@@ -278,6 +316,7 @@ fn mont_sqr(a: &Limbs) -> Limbs {
     set(&mut t, LIMBS - 1, acc.lo);
     let r = sub_n_if_needed(&t, acc.mid);
     m.zeroize();
+    dbl.zeroize();
     r
 }
 
