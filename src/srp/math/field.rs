@@ -293,7 +293,10 @@ fn mont_sqr(a: &Limbs) -> Limbs {
         // Pairs i < j with i + j = k: i from `lo` up to, not including, `half`.
         let lo = (k + 1).saturating_sub(LIMBS);
         let half = k.div_ceil(2);
-        acc.dot(part(&dbl, lo, half), part(&a_rev, LIMBS - 1 + lo - k, LIMBS));
+        acc.dot(
+            part(&dbl, lo, half),
+            part(&a_rev, LIMBS - 1 + lo - k, LIMBS),
+        );
         if k % 2 == 0 {
             // The diagonal a_j² and the carried bit's c_j·a_j.
             let j = k / 2;
