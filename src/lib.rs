@@ -28,7 +28,8 @@ pub use secret::{ClientSecret, Password, SecretBytes};
 pub use secret_hash::secret_hash;
 pub use time::UnixTime;
 pub use wire::{
-    CONTENT_TYPE, MAX_CHALLENGE_PARAMETERS, MAX_REPLY_BYTES, MAX_SESSION_CHARS, Operation, Request,
+    CONTENT_TYPE, MAX_CHALLENGE_PARAMETERS, MAX_NAME_CHARS, MAX_PARAMETER_CHARS, MAX_REPLY_BYTES,
+    MAX_SESSION_CHARS, MAX_TOKEN_CHARS, Operation, Request,
 };
 
 /// The randomness this crate takes from its caller: any cryptographically secure generator

@@ -13,12 +13,21 @@ use zeroize::Zeroizing;
 
 use crate::error::ProtocolError;
 
-/// Longest reply body accepted, in bytes.
+/// Longest reply body accepted, in bytes, error replies included; checked before any parsing.
 pub const MAX_REPLY_BYTES: usize = 1 << 20;
 /// Longest `Session` accepted (the service model's limit).
 pub const MAX_SESSION_CHARS: usize = 4096;
 /// Most challenge parameters accepted in one reply.
 pub const MAX_CHALLENGE_PARAMETERS: usize = 64;
+/// Longest challenge parameter name or value accepted, in bytes (the service model's limit
+/// for a map entry).
+pub const MAX_PARAMETER_CHARS: usize = 131_072;
+/// Longest token (`AccessToken`, `IdToken`, `RefreshToken`) accepted, in bytes.
+pub const MAX_TOKEN_CHARS: usize = 262_144;
+/// Longest name accepted, in bytes: `ChallengeName` and each of `AvailableChallenges`,
+/// `USERNAME` and `USER_ID_FOR_SRP` (the service model allows 128), `TokenType`, the
+/// `DeviceKey` and `DeviceGroupKey` of `NewDeviceMetadata`. Error types are cut to it.
+pub const MAX_NAME_CHARS: usize = 128;
 
 /// The `Content-Type` of every request and reply.
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
@@ -263,15 +272,76 @@ pub(crate) struct GetTokensFromRefreshToken<'a> {
 }
 
 /// The output of `InitiateAuth`, `RespondToAuthChallenge`, their `Admin*` twins and
-/// `GetTokensFromRefreshToken`. Unknown members are ignored.
+/// `GetTokensFromRefreshToken`. Unknown members are ignored. Read it with
+/// [`parse_auth_reply`], which checks the input limits.
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "PascalCase", default)]
 pub(crate) struct AuthReply {
     pub(crate) challenge_name: Option<String>,
     pub(crate) session: Option<String>,
-    pub(crate) challenge_parameters: Option<BTreeMap<String, String>>,
+    pub(crate) challenge_parameters: Option<ChallengeParameters>,
     pub(crate) authentication_result: Option<AuthenticationResult>,
     pub(crate) available_challenges: Option<Vec<String>>,
+}
+
+/// `ChallengeParameters`, read in bounded memory: beyond [`MAX_CHALLENGE_PARAMETERS`]
+/// entries, or a name or value longer than [`MAX_PARAMETER_CHARS`], the rest is skipped
+/// unread and [`ChallengeParameters::checked`] reports it. A name given twice is malformed
+/// JSON here (which value would count is ambiguous).
+#[derive(Default)]
+pub(crate) struct ChallengeParameters {
+    map: BTreeMap<String, String>,
+    too_long: bool,
+}
+
+impl ChallengeParameters {
+    /// The parameters, or the limit they break.
+    pub(crate) fn checked(self) -> Result<BTreeMap<String, String>, ProtocolError> {
+        if self.too_long {
+            return Err(ProtocolError::FieldTooLong("ChallengeParameters"));
+        }
+        Ok(self.map)
+    }
+}
+
+impl<'de> Deserialize<'de> for ChallengeParameters {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ChallengeParameters;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map of strings")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut out = ChallengeParameters::default();
+                while let Some(key) = access.next_key::<String>()? {
+                    let value = access.next_value::<String>()?;
+                    if out.too_long {
+                        continue;
+                    }
+                    if out.map.len() >= MAX_CHALLENGE_PARAMETERS
+                        || key.len() > MAX_PARAMETER_CHARS
+                        || value.len() > MAX_PARAMETER_CHARS
+                    {
+                        out.too_long = true;
+                        out.map.clear();
+                        continue;
+                    }
+                    if out.map.contains_key(&key) {
+                        return Err(serde::de::Error::custom("duplicate parameter"));
+                    }
+                    out.map.insert(key, value);
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
 }
 
 /// `AuthenticationResult`.
@@ -333,6 +403,52 @@ pub(crate) fn parse_reply<'de, T: Deserialize<'de>>(
         return Err(ProtocolError::FieldTooLong("body"));
     }
     serde_json::from_slice(body).map_err(|_| ProtocolError::BadJson(operation.name()))
+}
+
+/// Parses an `AuthReply` of `operation` and checks the limits on its names and tokens
+/// (the session is checked where it is stored).
+pub(crate) fn parse_auth_reply(
+    operation: Operation,
+    body: &[u8],
+) -> Result<AuthReply, ProtocolError> {
+    let reply: AuthReply = parse_reply(operation, body)?;
+    let name_ok = |n: &str| n.len() <= MAX_NAME_CHARS;
+    if !reply.challenge_name.as_deref().is_none_or(name_ok) {
+        return Err(ProtocolError::FieldTooLong("ChallengeName"));
+    }
+    if let Some(list) = &reply.available_challenges
+        && (list.len() > MAX_CHALLENGE_PARAMETERS || !list.iter().all(|n| name_ok(n)))
+    {
+        return Err(ProtocolError::FieldTooLong("AvailableChallenges"));
+    }
+    if let Some(result) = &reply.authentication_result {
+        for (field, token) in [
+            ("AccessToken", &result.access_token),
+            ("IdToken", &result.id_token),
+            ("RefreshToken", &result.refresh_token),
+        ] {
+            if token.as_ref().is_some_and(|t| t.len() > MAX_TOKEN_CHARS) {
+                return Err(ProtocolError::FieldTooLong(field));
+            }
+        }
+        if !result.token_type.as_deref().is_none_or(name_ok) {
+            return Err(ProtocolError::FieldTooLong("TokenType"));
+        }
+        if let Some(device) = &result.new_device_metadata {
+            for (field, key) in [
+                ("DeviceKey", &device.device_key),
+                ("DeviceGroupKey", &device.device_group_key),
+            ] {
+                if key.is_empty() {
+                    return Err(ProtocolError::EmptyField(field));
+                }
+                if !name_ok(key) {
+                    return Err(ProtocolError::FieldTooLong(field));
+                }
+            }
+        }
+    }
+    Ok(reply)
 }
 
 /// A JSON array of strings inside a string parameter (`MFAS_CAN_SETUP`, `requiredAttributes`…).

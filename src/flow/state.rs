@@ -23,7 +23,7 @@ use crate::srp::{Ephemeral, Identity, ServerChallenge};
 use crate::time::{UnixTime, parse_http_date};
 use crate::wire::{
     self, AssociateReply, AuthReply, AuthenticationResult, ConfirmDeviceReply, EmptyReply,
-    MAX_CHALLENGE_PARAMETERS, MAX_SESSION_CHARS, Operation, Request, VerifyReply, error,
+    MAX_NAME_CHARS, MAX_REPLY_BYTES, MAX_SESSION_CHARS, Operation, Request, VerifyReply, error,
 };
 
 /// Read-only attributes that `NEW_PASSWORD_REQUIRED` must never send back.
@@ -509,6 +509,9 @@ pub(crate) fn handle<R: CryptoRng + ?Sized>(
         let offset = i128::from(server) - i128::from(now.0);
         ctx.clock_offset = i64::try_from(offset).unwrap_or(0);
     }
+    if response.body.len() > MAX_REPLY_BYTES {
+        return Err(ProtocolError::FieldTooLong("body").into());
+    }
     let success = (200..300).contains(&response.status) && !error::names_error(response.body);
     if !success {
         let err = error::parse_error(response.status, response.error_type, response.body)
@@ -518,12 +521,12 @@ pub(crate) fn handle<R: CryptoRng + ?Sized>(
     }
     match awaiting {
         Awaiting::Auth { .. } => {
-            let reply: AuthReply = wire::parse_reply(auth_operation(ctx), response.body)?;
+            let reply = wire::parse_auth_reply(auth_operation(ctx), response.body)?;
             on_auth_reply(ctx, config, reply, now, rng)
         }
         Awaiting::Refresh => {
-            let reply: AuthReply =
-                wire::parse_reply(Operation::GetTokensFromRefreshToken, response.body)?;
+            let reply =
+                wire::parse_auth_reply(Operation::GetTokensFromRefreshToken, response.body)?;
             let result = reply
                 .authentication_result
                 .ok_or(ProtocolError::UnexpectedReply(
@@ -724,9 +727,18 @@ fn on_auth_reply<R: CryptoRng + ?Sized>(
         "neither AuthenticationResult nor ChallengeName",
     ))?;
     set_session(ctx, reply.session)?;
-    let params = reply.challenge_parameters.unwrap_or_default();
-    if params.len() > MAX_CHALLENGE_PARAMETERS {
-        return Err(ProtocolError::FieldTooLong("ChallengeParameters").into());
+    let params = match reply.challenge_parameters {
+        Some(p) => p.checked()?,
+        None => BTreeMap::new(),
+    };
+    for key in ["USERNAME", "USER_ID_FOR_SRP"] {
+        match params.get(key) {
+            Some(name) if name.is_empty() => return Err(ProtocolError::EmptyField(key).into()),
+            Some(name) if name.len() > MAX_NAME_CHARS => {
+                return Err(ProtocolError::FieldTooLong(key).into());
+            }
+            _ => {}
+        }
     }
     // The internal username: USERNAME, else USER_ID_FOR_SRP, else the name used so far (SRP
     // challenges prefer USER_ID_FOR_SRP below).

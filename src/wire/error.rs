@@ -37,7 +37,13 @@ pub(crate) fn parse_error(status: u16, header: Option<&str>, body: &[u8]) -> Opt
         .or(parsed.code.as_deref())
         .map(normalise)
         .filter(|n| !n.is_empty());
-    let name = from_header.or(from_body)?;
+    let mut name = from_header.or(from_body)?;
+    // Cut an absurdly long type at a character boundary (the kind is then `Other`).
+    let mut end = name.len().min(crate::wire::MAX_NAME_CHARS);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    name = name.get(..end).unwrap_or_default();
     let message = parsed.message.or(parsed.message_upper).unwrap_or_default();
     let mut message = message;
     let mut cut = message.len().min(1024);
