@@ -75,13 +75,15 @@ pub(crate) fn pow_g(e: &Exponent) -> Fe {
     pow2(e)
 }
 
-/// The fixed-base table for g, built once on first use and shared by every thread.
+/// The fixed-base table for g, built on first use and shared by every thread.
 ///
-/// Row j holds `g^(d·16^j)` for d = 1..15 in Montgomery form (d = 0, the 1, is not stored);
-/// 256 rows cover exponents of up to 1024 bits. Size: 256 × 15 × 384 bytes = 1,474,560 bytes
-/// (1.4 MiB) on the heap. Building it takes 3,840 multiplications. `g^e` then takes one
-/// constant-time row lookup per 4 bits of the bound and one multiplication per row after the
-/// first, with no squarings: 63 multiplications for a 256-bit exponent, 255 for 1024 bits.
+/// Row j holds `g^(d·16^j)` for d = 1..15 in Montgomery form (d = 0, the 1, is not stored), so
+/// `g^e` takes one constant-time row lookup per 4 bits of the bound and one multiplication per
+/// row after the first, with no squarings: 63 multiplications for a 256-bit exponent, 255 for
+/// 1024 bits. A row is 15 × 384 = 5,760 bytes. The table comes in two parts, each built once
+/// on first need: rows 0..64 (exponents up to 256 bits, the default size: 368,640 bytes, 960
+/// multiplications to build) and rows 64..256 (up to 1024 bits: 1,105,920 more bytes, 2,880
+/// multiplications). Longer exponents use [`pow2`].
 #[cfg(feature = "std")]
 pub(crate) mod fixed {
     extern crate std;
@@ -94,42 +96,63 @@ pub(crate) mod fixed {
 
     /// Bits per row.
     const WINDOW: usize = 4;
-    /// Rows: 1024 bits.
+    /// Entries per row: the powers 1..15 of its base.
+    const ENTRIES: usize = (1 << WINDOW) - 1;
+    /// Rows of the first part: 256 bits.
+    const LOW_ROWS: usize = 64;
+    /// Rows in all: 1024 bits.
     const ROWS: usize = 256;
     /// The longest exponent the table covers, in bits.
     pub(crate) const COVERED_BITS: usize = WINDOW * ROWS;
 
-    type Row = [Fe; (1 << WINDOW) - 1];
+    type Row = [Fe; ENTRIES];
 
-    static TABLE: OnceLock<Vec<Row>> = OnceLock::new();
+    static LOW: OnceLock<Vec<Row>> = OnceLock::new();
+    static HIGH: OnceLock<Vec<Row>> = OnceLock::new();
 
-    fn build() -> Vec<Row> {
-        let mut rows = Vec::with_capacity(ROWS);
-        let mut base = Fe::generator();
-        for _ in 0..ROWS {
-            let mut row = [Fe::ONE; (1 << WINDOW) - 1];
+    /// `rows` rows, the first with base `base`.
+    fn build(mut base: Fe, rows: usize) -> Vec<Row> {
+        let mut out = Vec::with_capacity(rows);
+        for _ in 0..rows {
+            let mut row = [Fe::ONE; ENTRIES];
             let mut power = base;
             for slot in &mut row {
                 *slot = power;
                 power = power.mul(&base);
             }
-            rows.push(row);
+            out.push(row);
             // After 15 entries, power = base^16: the next row's base.
             base = power;
         }
-        rows
+        out
     }
 
-    /// The table, built on first use.
-    pub(crate) fn table() -> &'static [Row] {
-        TABLE.get_or_init(build)
+    fn low() -> &'static [Row] {
+        LOW.get_or_init(|| build(Fe::generator(), LOW_ROWS))
+    }
+
+    fn high() -> &'static [Row] {
+        HIGH.get_or_init(|| {
+            // The base of row 64, g^(16^64), is row 63's g^(15·16^63) times its g^(16^63).
+            let next = low()
+                .last()
+                .map_or(Fe::ONE, |row| row[ENTRIES - 1].mul(&row[0]));
+            build(next, ROWS - LOW_ROWS)
+        })
+    }
+
+    /// Builds the whole table now rather than on first use.
+    #[cfg(test)]
+    pub(crate) fn build_all() {
+        high();
     }
 
     /// `g^e` for `e.bits() <= COVERED_BITS`.
     pub(crate) fn pow_g(e: &Exponent) -> Fe {
         let windows = e.bits().div_ceil(WINDOW);
+        let rest: &[Row] = if windows > LOW_ROWS { high() } else { &[] };
         let mut acc = Fe::ONE;
-        for (j, row) in table().iter().enumerate().take(windows) {
+        for (j, row) in low().iter().chain(rest).enumerate().take(windows) {
             let entry = Fe::select_or_one(row, e.digit(j * WINDOW, WINDOW));
             acc = if j == 0 { entry } else { acc.mul(&entry) };
         }
