@@ -10,6 +10,10 @@
 //! ranges and branches depend on limb positions only, which are constants. Conditional
 //! subtraction and table lookups use masks.
 //!
+//! Wiping: the kernel's stack temporaries (reversed operand copies, reduction limbs) are not
+//! wiped one by one; the next operation overwrites them. Exponents and window tables are
+//! wiped by their owners.
+//!
 //! The multiply and square use product scanning with the Montgomery reduction interleaved
 //! (column by column, the "FIPS" order of Koç, Acar and Kaliski): each column is a dot product
 //! summed into a three-limb accumulator that stays in registers, so the inner loop is one
@@ -266,9 +270,7 @@ fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
         set(&mut t, k - LIMBS, acc.shift_out());
     }
     set(&mut t, LIMBS - 1, acc.lo);
-    let r = sub_n_if_needed(&t, acc.mid);
-    m.zeroize();
-    r
+    sub_n_if_needed(&t, acc.mid)
 }
 
 /// Montgomery square `a²·R⁻¹ mod N` of a value below R, fully reduced. Each product
@@ -317,10 +319,7 @@ fn mont_sqr(a: &Limbs) -> Limbs {
         }
     }
     set(&mut t, LIMBS - 1, acc.lo);
-    let r = sub_n_if_needed(&t, acc.mid);
-    m.zeroize();
-    dbl.zeroize();
-    r
+    sub_n_if_needed(&t, acc.mid)
 }
 
 /// `a + b` for a, b below N; below N.
@@ -377,8 +376,6 @@ impl Fe {
         // x = hi·R + lo, and hi·R in Montgomery form is hi·R², i.e. hi converted twice.
         let lo_m = Self::from_limbs(&lo);
         let hi_m = Self::from_limbs(&Self::from_limbs(&hi).0);
-        lo.zeroize();
-        hi.zeroize();
         Some(lo_m.add(&hi_m))
     }
 
@@ -463,10 +460,7 @@ impl Fe {
             *f = v as Limb;
             c = (v >> BITS) as Limb;
         }
-        shifted.zeroize();
-        let r = Self(sub_n_if_needed(&folded, c));
-        folded.zeroize();
-        r
+        Self(sub_n_if_needed(&folded, c))
     }
 
     /// `entries[index]`, reading every entry and choosing by mask, so the memory access
