@@ -624,17 +624,11 @@ fn moto_new_password_then_mfa_setup_then_software_token_mfa() {
     assert_eq!(run.signed_in().username, name);
 }
 
-/// moto sends `SMS_MFA` (with empty parameters) for a user whose preferred MFA is SMS, and
-/// checks `SECRET_HASH` on the answer (not the code).
-#[test]
-fn moto_sms_mfa_shape() {
-    let Some(server) = moto("moto_sms_mfa_shape") else {
-        return;
-    };
-    let app = server.app(json!({}), true);
+/// A user of `app` whose preferred MFA is SMS; returns the username and password.
+fn sms_mfa_user(server: &Server, app: &support::App) -> (String, String) {
     let (name, pw) = (unique("user"), password());
     server.create_user(
-        &app,
+        app,
         &name,
         &pw,
         true,
@@ -651,14 +645,31 @@ fn moto_sms_mfa_shape() {
             "SMSMfaSettings": { "Enabled": true, "PreferredMfa": true },
         }),
     );
+    (name, pw)
+}
+
+/// Answers the SMS code (moto checks none).
+fn sms_code(prompt: &Prompt) -> Answer {
+    match &prompt.challenge {
+        Challenge::SmsMfa { .. } => Answer::Code(String::from("123456")),
+        other => panic!("unexpected question: {other:?}"),
+    }
+}
+
+/// moto sends `SMS_MFA` (with empty parameters) for a user whose preferred MFA is SMS, and
+/// checks `SECRET_HASH` on the answer (not the code).
+#[test]
+fn moto_sms_mfa_shape() {
+    let Some(server) = moto("moto_sms_mfa_shape") else {
+        return;
+    };
+    let app = server.app(json!({}), true);
+    let (name, pw) = sms_mfa_user(&server, &app);
 
     let run = server.sign_in(
         app.config(),
         Start::user_password(&name, Password::new(pw.as_str())),
-        |prompt| match &prompt.challenge {
-            Challenge::SmsMfa { .. } => Answer::Code(String::from("123456")),
-            other => panic!("unexpected question: {other:?}"),
-        },
+        sms_code,
     );
     assert_eq!(run.operations(), [InitiateAuth, RespondToAuthChallenge]);
     assert_eq!(
@@ -666,6 +677,32 @@ fn moto_sms_mfa_shape() {
         [(Challenge::SmsMfa { destination: None }, None)]
     );
     assert_eq!(run.signed_in().username, name);
+}
+
+/// A session is single use: the `SMS_MFA` answer of a finished sign-in, sent again in place
+/// of a new sign-in's answer, is refused and ends that sign-in. moto answers
+/// `ResourceNotFoundException` (its message is the session) where Cognito answers
+/// `NotAuthorizedException`: either way the machine fails with the service's error, and does
+/// not mistake it for a forgotten device.
+#[test]
+fn moto_used_session_refused() {
+    let Some(server) = moto("moto_used_session_refused") else {
+        return;
+    };
+    let app = server.app(json!({}), true);
+    let (name, pw) = sms_mfa_user(&server, &app);
+    let start = || Start::user_password(&name, Password::new(pw.as_str()));
+
+    let first = server.sign_in(app.config(), start(), sms_code);
+    let (operation, old) = first.sent.last().cloned().unwrap();
+    assert_eq!(operation, RespondToAuthChallenge);
+    first.signed_in();
+
+    let run = server.sign_in_replacing(app.config(), start(), sms_code, |request| {
+        (request.operation() == RespondToAuthChallenge).then(|| old.clone())
+    });
+    assert_eq!(run.operations(), [InitiateAuth, RespondToAuthChallenge]);
+    assert_eq!(service_kind(&run.error()), ErrorKind::ResourceNotFound);
 }
 
 /// moto checks `SECRET_HASH` on `REFRESH_TOKEN_AUTH`.

@@ -3,6 +3,7 @@
 //! servers' known deviations from Cognito (applied here, never in the library).
 #![allow(unreachable_pub)] // items shared with tests/servers.rs only
 
+use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -90,7 +91,10 @@ impl Server {
                 std::env::var("CI").as_deref() != Ok("true"),
                 "{var} is not set, and CI=true: .ci/run must start the server (.ci/servers.sh)"
             );
-            eprintln!(
+            // Straight to the process's stderr: the test harness captures `eprintln!` of
+            // passing tests, and a skip must be seen.
+            let _ = writeln!(
+                std::io::stderr(),
                 "skipped {test}: {var} is not set (start the servers with \
                  `. .ci/servers.sh && servers_start`, see the README)"
             );
@@ -300,7 +304,7 @@ impl Server {
         start: Start,
         user: impl FnMut(&Prompt) -> Answer,
     ) -> Run {
-        self.drive(config, start, user, true)
+        self.drive(config, start, user, true, |_| None)
     }
 
     /// As [`Server::sign_in`], feeding the replies exactly as the server sent them.
@@ -310,7 +314,19 @@ impl Server {
         start: Start,
         user: impl FnMut(&Prompt) -> Answer,
     ) -> Run {
-        self.drive(config, start, user, false)
+        self.drive(config, start, user, false, |_| None)
+    }
+
+    /// As [`Server::sign_in`], but where `replace` returns a body for one of the machine's
+    /// requests, that body is sent instead (to replay an old request, say).
+    pub fn sign_in_replacing(
+        &self,
+        config: Config,
+        start: Start,
+        user: impl FnMut(&Prompt) -> Answer,
+        replace: impl FnMut(&Request) -> Option<Vec<u8>>,
+    ) -> Run {
+        self.drive(config, start, user, true, replace)
     }
 
     fn drive(
@@ -319,6 +335,7 @@ impl Server {
         start: Start,
         mut user: impl FnMut(&Prompt) -> Answer,
         rewrite: bool,
+        mut replace: impl FnMut(&Request) -> Option<Vec<u8>>,
     ) -> Run {
         let mut rng = StdRng::try_from_rng(&mut SysRng).unwrap();
         let mut run = Run::default();
@@ -331,7 +348,9 @@ impl Server {
         };
         for _ in 0..20 {
             run.events.push(Event::Sent(request.operation()));
-            let mut reply = self.send(&request);
+            let body = replace(&request).unwrap_or_else(|| request.body().to_vec());
+            let mut reply = self.post(request.target(), &body, request.needs_sigv4());
+            run.sent.push((request.operation(), body));
             if rewrite {
                 self.rewrite(&mut reply, &mut run.rewrites);
             }
@@ -370,11 +389,6 @@ impl Server {
             }
         }
         panic!("no end after 20 requests: {:?}", run.events);
-    }
-
-    /// Sends one of the machine's requests, signed when it says so.
-    pub fn send(&self, request: &Request) -> Reply {
-        self.post(request.target(), request.body(), request.needs_sigv4())
     }
 
     /// Rewrites the known deviations of this server from Cognito in a reply, noting each in
@@ -466,6 +480,8 @@ pub enum Event {
 pub struct Run {
     pub result: Option<Result<SignedIn, Error>>,
     pub events: Vec<Event>,
+    /// Each request body sent, with its operation.
+    pub sent: Vec<(Operation, Vec<u8>)>,
     /// The server deviations that were rewritten ([`Server::rewrite`]).
     pub rewrites: Vec<&'static str>,
 }
