@@ -117,8 +117,12 @@ servers_start() {
     local port pid
     port=$(servers_free_port)
     # BIND_HOST keeps the gateway on loopback (the default is 0.0.0.0); the two *_ENABLED=0
-    # keep its IoT mTLS and SFTP listeners closed.
+    # keep its IoT mTLS and SFTP listeners closed. STATE_DIR (its signing keys) and TMPDIR
+    # (its pid file) would otherwise be under /tmp: keep them in the checkout, fresh each run.
+    rm -rf "$SERVERS_DIR/ministack-state" "$SERVERS_DIR/ministack-tmp"
+    mkdir -p "$SERVERS_DIR/ministack-state" "$SERVERS_DIR/ministack-tmp"
     AUTH=true BIND_HOST=127.0.0.1 GATEWAY_PORT=$port IOT_MTLS_ENABLED=0 SFTP_ENABLED=0 \
+        STATE_DIR="$SERVERS_DIR/ministack-state" TMPDIR="$SERVERS_DIR/ministack-tmp" \
         "$SERVERS_DIR/ministack/bin/ministack" >"$SERVERS_DIR/ministack.log" 2>&1 &
     pid=$!
     SERVERS_PIDS+=("$pid")
