@@ -500,7 +500,10 @@ impl FirstFactor {
 }
 
 /// What the user is asked, with what the service said about it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` shows everything but the TOTP secret of [`Challenge::TotpSetup`] (and the URI that
+/// carries it): it seeds every future code, so it must not reach logs.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Challenge {
     /// `SMS_MFA`: the code sent by SMS. Answer [`Answer::Code`].
@@ -581,6 +584,64 @@ pub enum Challenge {
     /// (skipping MFA on later sign-ins where the pool allows it)? Answer
     /// [`Answer::RememberDevice`].
     RememberDevice,
+}
+
+impl fmt::Debug for Challenge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::SmsMfa { destination } => f
+                .debug_struct("SmsMfa")
+                .field("destination", destination)
+                .finish(),
+            Self::SoftwareTokenMfa {
+                friendly_device_name,
+            } => f
+                .debug_struct("SoftwareTokenMfa")
+                .field("friendly_device_name", friendly_device_name)
+                .finish(),
+            Self::EmailOtp { destination } => f
+                .debug_struct("EmailOtp")
+                .field("destination", destination)
+                .finish(),
+            Self::SmsOtp { destination } => f
+                .debug_struct("SmsOtp")
+                .field("destination", destination)
+                .finish(),
+            Self::SelectMfaType { options } => f
+                .debug_struct("SelectMfaType")
+                .field("options", options)
+                .finish(),
+            Self::MfaSetup { options } => f
+                .debug_struct("MfaSetup")
+                .field("options", options)
+                .finish(),
+            Self::TotpSetup { .. } => f.debug_struct("TotpSetup").finish_non_exhaustive(),
+            Self::NewPassword {
+                required_attributes,
+                user_attributes,
+            } => f
+                .debug_struct("NewPassword")
+                .field("required_attributes", required_attributes)
+                .field("user_attributes", user_attributes)
+                .finish(),
+            Self::Custom { parameters } => f
+                .debug_struct("Custom")
+                .field("parameters", parameters)
+                .finish(),
+            Self::SelectChallenge { available } => f
+                .debug_struct("SelectChallenge")
+                .field("available", available)
+                .finish(),
+            Self::Password { srp } => f.debug_struct("Password").field("srp", srp).finish(),
+            Self::WebAuthn {
+                credential_request_options,
+            } => f
+                .debug_struct("WebAuthn")
+                .field("credential_request_options", credential_request_options)
+                .finish(),
+            Self::RememberDevice => f.write_str("RememberDevice"),
+        }
+    }
 }
 
 /// The user's answer to a [`Challenge`].
