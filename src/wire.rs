@@ -280,6 +280,7 @@ pub(crate) struct AuthReply {
     pub(crate) challenge_name: Option<String>,
     pub(crate) session: Option<String>,
     pub(crate) challenge_parameters: Option<ChallengeParameters>,
+    #[serde(deserialize_with = "optional_object")]
     pub(crate) authentication_result: Option<AuthenticationResult>,
     pub(crate) available_challenges: Option<Vec<String>>,
 }
@@ -353,6 +354,7 @@ pub(crate) struct AuthenticationResult {
     pub(crate) refresh_token: Option<String>,
     pub(crate) expires_in: Option<i64>,
     pub(crate) token_type: Option<String>,
+    #[serde(deserialize_with = "optional_object")]
     pub(crate) new_device_metadata: Option<NewDeviceMetadata>,
 }
 
@@ -394,7 +396,37 @@ pub(crate) struct ConfirmDeviceReply {
 #[derive(Deserialize, Default)]
 pub(crate) struct EmptyReply {}
 
-/// Parses a successful reply body of `operation`.
+/// A `T` read from a JSON object only. serde's derived structs also read arrays (fields by
+/// position), and no reply of the service is one: `["SMS_MFA"]` is not a challenge.
+struct Object<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor<T>(core::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Visitor<T> {
+            type Value = T;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        d.deserialize_map(Visitor(core::marker::PhantomData))
+            .map(Object)
+    }
+}
+
+/// An optional member that must be an object when present (`null` is absent).
+fn optional_object<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    Option::<Object<T>>::deserialize(d).map(|o| o.map(|Object(t)| t))
+}
+
+/// Parses a successful reply body of `operation`: one JSON object.
 pub(crate) fn parse_reply<'de, T: Deserialize<'de>>(
     operation: Operation,
     body: &'de [u8],
@@ -402,7 +434,9 @@ pub(crate) fn parse_reply<'de, T: Deserialize<'de>>(
     if body.len() > MAX_REPLY_BYTES {
         return Err(ProtocolError::FieldTooLong("body"));
     }
-    serde_json::from_slice(body).map_err(|_| ProtocolError::BadJson(operation.name()))
+    serde_json::from_slice::<Object<T>>(body)
+        .map(|Object(t)| t)
+        .map_err(|_| ProtocolError::BadJson(operation.name()))
 }
 
 /// Parses an `AuthReply` of `operation` and checks the limits on its names and tokens

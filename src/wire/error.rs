@@ -7,15 +7,52 @@ use serde::Deserialize;
 
 use crate::error::{ErrorKind, ServiceError};
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
+/// The members of an error body that name and explain the error.
+///
+/// Read by hand rather than derived: a member given twice counts once, the last time, as
+/// generic JSON readers do. (A derived reader refuses the whole body instead, and a 2xx reply
+/// naming an error twice would then pass for a success.)
+#[derive(Default)]
 struct ErrorBody {
-    #[serde(rename = "__type")]
     type_: Option<String>,
     code: Option<String>,
     message: Option<String>,
-    #[serde(rename = "Message")]
     message_upper: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for ErrorBody {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ErrorBody;
+
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("an error object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut body = ErrorBody::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    let slot = match key.as_str() {
+                        "__type" => &mut body.type_,
+                        "code" => &mut body.code,
+                        "message" => &mut body.message,
+                        "Message" => &mut body.message_upper,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                            continue;
+                        }
+                    };
+                    *slot = map.next_value()?;
+                }
+                Ok(body)
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
 }
 
 /// Strips the decorations AWS JSON services put around an error type: a suffix after `:` or
