@@ -2,6 +2,7 @@
 //! field names match the service model exactly. No crypto here.
 
 pub(crate) mod error;
+mod json;
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
@@ -170,13 +171,11 @@ impl fmt::Debug for Request {
     }
 }
 
-/// Serializes a request body into a buffer sized up front, so that secrets are not left
-/// behind in reallocated memory.
-pub(crate) fn to_body<T: Serialize>(value: &T, size_hint: usize) -> Zeroizing<Vec<u8>> {
-    let mut out = Zeroizing::new(Vec::with_capacity(size_hint.saturating_add(1024)));
-    // Serializing plain structs of strings and maps into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, value);
-    out
+/// Serializes a request body into a buffer allocated once at its exact size (see
+/// [`json`]), so that no copy of a secret is left behind in reallocated memory.
+pub(crate) fn to_body<T: Serialize>(value: &T) -> Zeroizing<Vec<u8>> {
+    // The request types are structs, maps and options of strings, which `json` always writes.
+    json::to_vec(value).unwrap_or_else(|| Zeroizing::new(Vec::new()))
 }
 
 /// A string→string map as the wire carries `AuthParameters` and `ChallengeResponses`.

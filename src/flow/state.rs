@@ -231,10 +231,6 @@ impl State {
 // Building requests
 // ---------------------------------------------------------------------------------------
 
-fn size_of(params: &Params) -> usize {
-    params.iter().map(|(k, v)| k.len() + v.len() + 8).sum()
-}
-
 /// Sends `ctx.last` (again): the `InitiateAuth` or `RespondToAuthChallenge` it describes.
 fn build_last(ctx: &Context, config: &Config) -> Result<Request, Error> {
     let last = ctx
@@ -247,7 +243,6 @@ fn build_last(ctx: &Context, config: &Config) -> Result<Request, Error> {
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     let pool = ctx.admin.then_some(config.user_pool_id.as_str());
-    let hint = size_of(&last.params) + ctx.session.as_ref().map_or(0, String::len);
     Ok(match &last.kind {
         CallKind::Initiate { flow, session } => {
             let body = wire::InitiateAuth {
@@ -263,7 +258,7 @@ fn build_last(ctx: &Context, config: &Config) -> Result<Request, Error> {
             } else {
                 Operation::InitiateAuth
             };
-            Request::new(op, wire::to_body(&body, hint))
+            Request::new(op, wire::to_body(&body))
         }
         CallKind::Respond { challenge } => {
             let body = wire::RespondToAuthChallenge {
@@ -279,7 +274,7 @@ fn build_last(ctx: &Context, config: &Config) -> Result<Request, Error> {
             } else {
                 Operation::RespondToAuthChallenge
             };
-            Request::new(op, wire::to_body(&body, hint))
+            Request::new(op, wire::to_body(&body))
         }
     })
 }
@@ -460,10 +455,7 @@ pub(crate) fn start<R: CryptoRng + ?Sized>(
                 device_key: ctx.device.as_ref().map(|d| d.device_key.as_str()),
                 client_metadata: config.client_metadata.as_ref(),
             };
-            let request = Request::new(
-                Operation::GetTokensFromRefreshToken,
-                wire::to_body(&body, refresh_token.expose_secret().len()),
-            );
+            let request = Request::new(Operation::GetTokensFromRefreshToken, wire::to_body(&body));
             ctx.refresh_token = Some(refresh_token);
             return Ok((ctx, State::Awaiting(Awaiting::Refresh), request));
         }
@@ -973,10 +965,7 @@ fn finish<R: CryptoRng + ?Sized>(
         },
         device_name: config.device_name.as_deref(),
     };
-    let request = Request::new(
-        Operation::ConfirmDevice,
-        wire::to_body(&body, tokens.access_token.len() + verifier.len()),
-    );
+    let request = Request::new(Operation::ConfirmDevice, wire::to_body(&body));
     ctx.pending = Some(Pending {
         credentials: DeviceCredentials {
             username: username.clone(),
@@ -1095,10 +1084,7 @@ pub(crate) fn answer<R: CryptoRng + ?Sized>(
                 .clone()
                 .ok_or(ProtocolError::MissingField("Session"))?;
             let body = wire::AssociateSoftwareToken { session: &session };
-            let request = Request::new(
-                Operation::AssociateSoftwareToken,
-                wire::to_body(&body, session.len()),
-            );
+            let request = Request::new(Operation::AssociateSoftwareToken, wire::to_body(&body));
             Ok((State::Awaiting(Awaiting::Associate), Step::Send(request)))
         }
         (Asking::MfaSetup(options), Answer::SetUpEmail(email)) => {
@@ -1124,10 +1110,7 @@ pub(crate) fn answer<R: CryptoRng + ?Sized>(
                 user_code: &code,
                 friendly_device_name: config.totp_device_name.as_deref(),
             };
-            let request = Request::new(
-                Operation::VerifySoftwareToken,
-                wire::to_body(&body, session.len()),
-            );
+            let request = Request::new(Operation::VerifySoftwareToken, wire::to_body(&body));
             Ok((
                 State::Awaiting(Awaiting::Verify(asking)),
                 Step::Send(request),
@@ -1227,10 +1210,7 @@ pub(crate) fn answer<R: CryptoRng + ?Sized>(
                 device_key: &pending.device_key,
                 device_remembered_status: "remembered",
             };
-            let request = Request::new(
-                Operation::UpdateDeviceStatus,
-                wire::to_body(&body, pending.tokens.access_token.len()),
-            );
+            let request = Request::new(Operation::UpdateDeviceStatus, wire::to_body(&body));
             Ok((State::Awaiting(Awaiting::UpdateDevice), Step::Send(request)))
         }
         _ => misfit(),
