@@ -632,10 +632,15 @@ impl Runner {
 
     /// Feeds a reply.
     pub fn reply(&mut self, reply: &Reply) -> Result<Step, Error> {
-        if let Ok(Value::Object(o)) = serde_json::from_slice::<Value>(&reply.body)
-            && let Some(Value::String(s)) = o.get("Session")
-        {
-            self.sessions.push(s.clone());
+        // Read as the machine reads it: members it ignores are skipped unchecked (their
+        // strings may even hold invalid UTF-8).
+        #[derive(serde::Deserialize)]
+        struct SessionOnly {
+            #[serde(rename = "Session")]
+            session: Option<String>,
+        }
+        if let Ok(SessionOnly { session: Some(s) }) = serde_json::from_slice(&reply.body) {
+            self.sessions.push(s);
         }
         let before = self.phase;
         let out = self.machine.handle(reply.response(), NOW, &mut self.rng);
@@ -674,6 +679,9 @@ impl Runner {
     }
 
     fn observe(&mut self, before: Phase, out: Result<Step, Error>) -> Result<Step, Error> {
+        if std::env::var_os("COGNITO_FUZZ_TRACE").is_some() {
+            eprintln!("{before:?} -> {out:?}");
+        }
         match before {
             Phase::Failed => {
                 assert_eq!(
@@ -788,7 +796,8 @@ impl Runner {
         if let Some(Value::String(s)) = obj.get("Session") {
             assert!(
                 self.sessions.contains(s),
-                "a Session that the service never sent"
+                "a Session that the service never sent: {s:?}, sent: {:?}",
+                self.sessions
             );
         }
         match op {
