@@ -192,6 +192,15 @@ fn outcome(i: u8, secret: bool, reply: &Reply, data: &[u8]) -> (String, bool) {
     (line, ok)
 }
 
+fn has_float(v: &Value) -> bool {
+    match v {
+        Value::Number(n) => n.is_f64(),
+        Value::Array(items) => items.iter().any(has_float),
+        Value::Object(members) => members.values().any(has_float),
+        _ => false,
+    }
+}
+
 /// The target.
 pub fn run(data: &[u8]) {
     let mut inp = Input::new(data);
@@ -213,7 +222,12 @@ pub fn run(data: &[u8]) {
     let (first, ok) = outcome(i, secret, &reply, data);
     let (again, _) = outcome(i, secret, &reply, data);
     assert_eq!(first, again, "same input, same outcome");
-    if ok && let Ok(value) = serde_json::from_slice::<Value>(&reply.body) {
+    // A float in the value (serde_json reads `-0` as one) may not print back as the same
+    // token, so only bodies without one are compared.
+    if ok
+        && let Ok(value) = serde_json::from_slice::<Value>(&reply.body)
+        && !has_float(&value)
+    {
         let canonical = Reply {
             body: serde_json::to_vec(&value).expect("JSON"),
             ..reply.clone()
