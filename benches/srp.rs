@@ -1,5 +1,8 @@
 //! Criterion benchmarks of the client's SRP work, with a plain num-bigint client as the
 //! comparison row (measured in the same run, so the ratio holds on any machine).
+//!
+//! Times are the benchmarking thread's CPU time, not wall time, so that other work on a shared
+//! machine (other builds, fuzzers) distorts them less; on an idle machine the two agree.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -16,6 +19,10 @@ use cognito_signin::srp::{
     compute_x, pad_hex,
 };
 use cognito_signin::{ClientSecret, DeviceRegistration, Password, UnixTime, secret_hash};
+use std::time::Duration;
+
+use cpu_time::ThreadTime;
+use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use num_bigint::BigUint;
 use rand::rngs::StdRng;
@@ -25,6 +32,34 @@ const POOL_ID: &str = "us-east-1_AbCdEf123";
 const USER: &str = "7d4e3c2a-1b0f-4e5d-9c8b-7a6f5e4d3c2b";
 const NOW: UnixTime = UnixTime(1_764_000_000);
 const SECRET_BLOCK: &str = "AgV4hdAD1xDSgq3ma0dwJiZIwMHDbIj1rK2A3fW0jGm0tk8AXwABABVhd3MtY3J5cHRvLXB1YmxpYy1rZXkAREF4MlpnY0dDZmY3Y0k2WHV2cVJiMkxJNE9iU0hhTlR6TTZiVHBJMWdmbG5JbmpNM3N6bXpLZXpldmY5OXNRM0N6ZXc9PQ==";
+
+/// CPU time of the benchmarking thread (`CLOCK_THREAD_CPUTIME_ID` on Unix).
+struct CpuTime;
+
+impl Measurement for CpuTime {
+    type Intermediate = ThreadTime;
+    type Value = Duration;
+
+    fn start(&self) -> ThreadTime {
+        ThreadTime::now()
+    }
+    fn end(&self, start: ThreadTime) -> Duration {
+        start.elapsed()
+    }
+    fn add(&self, a: &Duration, b: &Duration) -> Duration {
+        *a + *b
+    }
+    fn zero(&self) -> Duration {
+        Duration::ZERO
+    }
+    fn to_f64(&self, value: &Duration) -> f64 {
+        value.as_nanos() as f64
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        // Nanoseconds, like wall time.
+        WallTime.formatter()
+    }
+}
 
 struct Fixture {
     password: Password,
@@ -102,7 +137,7 @@ mod plain {
     }
 }
 
-fn benches(c: &mut Criterion) {
+fn benches(c: &mut Criterion<CpuTime>) {
     let mut rng = StdRng::seed_from_u64(0x5eed);
     let f = fixture(&mut rng);
     let sizes = [
@@ -203,5 +238,9 @@ fn benches(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(srp, benches);
+criterion_group! {
+    name = srp;
+    config = Criterion::default().with_measurement(CpuTime);
+    targets = benches
+}
 criterion_main!(srp);
