@@ -543,6 +543,15 @@ fn server_seeds() -> Vec<(String, Vec<u8>)> {
         ),
         ("refresh", 1, 12, 0, 0, &[1, 7]),
         ("rotating", 1, 14, 0x40, 0, &[1, 7]),
+        ("custom", 1, 4, 0, 0, &[1, 7, 5, 3, 1, 7, 5, 3, 1, 7]),
+        (
+            "custom_srp",
+            0,
+            5,
+            0,
+            0,
+            &[1, 7, 1, 7, 5, 3, 1, 7, 5, 3, 1, 7],
+        ),
     ];
     for (name, flags, start, pool_flags, user_flags, events) in plain {
         let mut o = Output::default();

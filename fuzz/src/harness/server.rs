@@ -9,7 +9,8 @@
 //! invariant of the `flow` target; and the same input gives the same replies.
 
 use cognito_signin::server::{
-    AppClient, DeviceTracking, MfaMode, NewUser, PoolConfig, ServerReply, UserPool, totp_code,
+    AppClient, ChallengeResult, CustomAuth, CustomChallenge, CustomStep, DeviceTracking, MfaMode,
+    NewUser, PoolConfig, ServerReply, UserPool, totp_code,
 };
 use cognito_signin::{Answer, Challenge, Password, UnixTime};
 use serde_json::{Value, json};
@@ -36,6 +37,29 @@ const OPERATIONS: &[&str] = &[
 ];
 
 const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
+/// Custom-auth triggers: SRP first when asked, then two rounds of "2+2", then tokens.
+struct Triggers;
+
+impl CustomAuth for Triggers {
+    fn define(&mut self, _: &str, history: &[ChallengeResult]) -> CustomStep {
+        let rounds = history
+            .iter()
+            .filter(|r| r.challenge_name == "CUSTOM_CHALLENGE")
+            .count();
+        match history.last() {
+            None => CustomStep::Custom,
+            Some(r) if !r.succeeded => CustomStep::Fail,
+            Some(r) if r.challenge_name == "SRP_A" => CustomStep::PasswordVerifier,
+            Some(_) if rounds >= 2 => CustomStep::Tokens,
+            Some(_) => CustomStep::Custom,
+        }
+    }
+
+    fn create(&mut self, _: &str, _: &[ChallengeResult]) -> CustomChallenge {
+        CustomChallenge::new([("question".to_owned(), "2+2".to_owned())].into(), "4")
+    }
+}
 
 fn pool(inp: &mut Input<'_>, setup: &Setup, rng: &mut FuzzRng) -> UserPool {
     let flags = inp.byte();
@@ -71,6 +95,7 @@ fn pool(inp: &mut Input<'_>, setup: &Setup, rng: &mut FuzzRng) -> UserPool {
         client = client.with_rotation();
     }
     pool.add_client(client);
+    pool.set_custom_auth(Box::new(Triggers));
     let password = if setup.is_srp() {
         SRP_PASSWORD
     } else {
@@ -223,7 +248,7 @@ pub fn transcript(data: &[u8]) -> Vec<String> {
                 let _ = runner.reply(&reply);
             }
             5 => {
-                let answer = match (runner.last_prompt(), inp.byte() % 3) {
+                let answer = match (runner.last_prompt(), inp.byte() % 4) {
                     (Some(Challenge::TotpSetup { secret_code, .. }), 0) => {
                         Answer::Code(totp_code(secret_code, server_now).unwrap_or_default())
                     }
@@ -235,6 +260,7 @@ pub fn transcript(data: &[u8]) -> Vec<String> {
                         Some(m) => Answer::Code(m.code.clone()),
                         None => Answer::Code("000000".to_owned()),
                     },
+                    (Some(_), 3) => Answer::Custom("4".to_owned()),
                     (last, _) => {
                         let last = last.cloned();
                         read_answer(&mut inp, last.as_ref())
