@@ -9,15 +9,15 @@ use zeroize::Zeroizing;
 use super::field::Fe;
 use crate::srp::math::Exponent;
 
-/// Window of the variable-base ladder, in bits: a 16-entry table (6 KiB with 64-bit limbs,
-/// on the stack).
-const WINDOW: usize = 4;
+/// Window of the variable-base ladder, in bits: 5 with 64-bit limbs (a 32-entry table, 12 KiB
+/// on the stack), 4 with 32-bit limbs (16 entries, 6 KiB, for small stacks).
+pub(crate) const WINDOW: usize = if super::Limb::BITS == 64 { 5 } else { 4 };
 
 /// Window of the base-2 ladder, in bits: `mul_pow2` takes shifts below 32.
 const WINDOW_G: usize = 5;
 
-/// `base^e mod N`: fixed 4-bit windows from the top, 4 squarings and one multiplication by a
-/// table entry per window, the entry chosen in constant time (the first window takes the
+/// `base^e mod N`: fixed windows from the top, [`WINDOW`] squarings and one multiplication by
+/// a table entry per window, the entry chosen in constant time (the first window takes the
 /// entry without a multiplication).
 pub(crate) fn pow(base: &Fe, e: &Exponent) -> Fe {
     let mut table = Zeroizing::new([Fe::ONE; 1 << WINDOW]);

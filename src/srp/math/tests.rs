@@ -257,10 +257,12 @@ macro_rules! kernel_tests {
                         let sqrs = count(Op::Sqr);
                         match name {
                             "pow" => {
-                                // 14 for the table, then one per window after the first.
-                                assert_eq!(muls, 14 + bits.div_ceil(4) - 1, "{name} muls");
-                                assert_eq!(sqrs, 4 * (bits.div_ceil(4) - 1), "{name} sqrs");
-                                assert_eq!(count(Op::Select(16)), bits.div_ceil(4));
+                                // The table, then one per window after the first.
+                                let w = exp::WINDOW;
+                                let windows = bits.div_ceil(w);
+                                assert_eq!(muls, (1 << w) - 2 + windows - 1, "{name} muls");
+                                assert_eq!(sqrs, w * (windows - 1), "{name} sqrs");
+                                assert_eq!(count(Op::Select(1 << w)), windows);
                             }
                             "pow2" => {
                                 assert_eq!(muls, 0, "{name} muls");
