@@ -4,7 +4,8 @@
 //! The arithmetic is this crate's own, in safe Rust: a dedicated 3072-bit Montgomery multiply
 //! and square (`math/field.rs`) and the exponentiations (`math/exp.rs`). Both files are
 //! compiled with 64-bit limbs on 64-bit targets and with 32-bit limbs elsewhere, so every
-//! target multiplies with its native instructions; the tests run both.
+//! target multiplies with its native instructions, and on 32-bit WASM with an accumulator that
+//! defers carries (WASM has no carry flag); the tests run all three.
 //!
 //! Timing: every exponentiation with a secret exponent (`a`, `x`, `a + u·x`, `b`) follows a
 //! schedule fixed by the exponent's bit bound, which comes from the length of the private value
@@ -27,15 +28,27 @@ use zeroize::{Zeroize, Zeroizing};
 #[cfg(any(test, target_pointer_width = "64"))]
 mod limb64;
 
-/// 32-bit limbs with 64-bit products, for 32-bit targets (and the tests).
-#[cfg(any(test, not(target_pointer_width = "64")))]
+/// 32-bit limbs with 64-bit products, for 32-bit targets other than WASM (and the tests).
+#[cfg(any(
+    test,
+    all(not(target_pointer_width = "64"), not(target_family = "wasm"))
+))]
 mod limb32;
 
-#[cfg(target_pointer_width = "64")]
-use limb64::{exp, field::Fe};
+/// 32-bit limbs with 64-bit products and delayed carries, for 32-bit WASM (and the tests).
+#[cfg(any(test, all(not(target_pointer_width = "64"), target_family = "wasm")))]
+mod limb32_delayed;
 
-#[cfg(not(target_pointer_width = "64"))]
-use limb32::{exp, field::Fe};
+#[cfg(target_pointer_width = "64")]
+use limb64::{exp, field};
+
+#[cfg(all(not(target_pointer_width = "64"), not(target_family = "wasm")))]
+use limb32::{exp, field};
+
+#[cfg(all(not(target_pointer_width = "64"), target_family = "wasm"))]
+use limb32_delayed::{exp, field};
+
+use field::Fe;
 
 /// Bytes of N (and of every value mod N).
 pub(crate) const N_LEN: usize = 384;
@@ -157,10 +170,7 @@ fn reduce_public(bytes: &[u8]) -> Option<Fe> {
 
 /// N as 384 big-endian bytes.
 pub(crate) fn modulus_bytes() -> [u8; N_LEN] {
-    #[cfg(target_pointer_width = "64")]
-    return limb64::field::modulus_be();
-    #[cfg(not(target_pointer_width = "64"))]
-    return limb32::field::modulus_be();
+    field::modulus_be()
 }
 
 /// Whether a public value of at most MAX_PUBLIC_LEN bytes is 0 mod N (`None`: too long).

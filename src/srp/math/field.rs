@@ -16,8 +16,9 @@
 //!
 //! The multiply and square use product scanning with the Montgomery reduction interleaved
 //! (column by column, the "FIPS" order of Koç, Acar and Kaliski): each column is a dot product
-//! summed into a three-limb accumulator that stays in registers, so the inner loop is one
-//! multiplication and three additions with carry. Operands are read through reversed copies so
+//! summed into an accumulator that stays in registers (`carries.rs`: three limbs, one
+//! multiplication and three additions with carry per product; `delayed.rs`: two double-width
+//! sums without carries, for WASM). Operands are read through reversed copies so
 //! both sides of every dot product walk upwards and the compiler drops every bounds check. Two
 //! properties of N shorten the reduction: N ≡ −1 (mod 2^64), so the Montgomery factor
 //! −N⁻¹ mod 2^bits is 1 and each column's reduction limb is the accumulator's low limb itself;
@@ -25,6 +26,7 @@
 
 use zeroize::Zeroize;
 
+use super::acc::Acc;
 use super::{Limb, Wide};
 use crate::srp::group::N_HEX;
 use crate::srp::math::R2_HEX;
@@ -120,98 +122,6 @@ fn eq_mask(a: usize, b: usize) -> Limb {
     core::hint::black_box((differs as Limb).wrapping_sub(1))
 }
 
-/// A three-limb column accumulator.
-#[derive(Clone, Copy)]
-struct Acc {
-    lo: Limb,
-    mid: Limb,
-    hi: Limb,
-}
-
-impl Acc {
-    const ZERO: Self = Self {
-        lo: 0,
-        mid: 0,
-        hi: 0,
-    };
-
-    #[inline(always)]
-    fn add_wide(&mut self, p: Wide) {
-        let s = (Wide::from(self.mid) << BITS) | Wide::from(self.lo);
-        let (s, carry) = s.overflowing_add(p);
-        self.lo = s as Limb;
-        self.mid = (s >> BITS) as Limb;
-        self.hi = self.hi.wrapping_add(Limb::from(carry));
-    }
-
-    #[inline(always)]
-    fn mac(&mut self, x: Limb, y: Limb) {
-        self.add_wide(Wide::from(x) * Wide::from(y));
-    }
-
-    /// Adds `other`.
-    #[inline(always)]
-    fn add_acc(&mut self, other: &Self) {
-        self.add_wide((Wide::from(other.mid) << BITS) | Wide::from(other.lo));
-        self.hi = self.hi.wrapping_add(other.hi);
-    }
-
-    /// Adds the dot product of `x` and `y` (over the shorter length). Even and odd terms go
-    /// to two accumulators, two products per iteration: independent carry chains and half the
-    /// loop overhead.
-    #[inline(always)]
-    fn dot(&mut self, x: &[Limb], y: &[Limb]) {
-        let len = x.len().min(y.len());
-        let (x2, x1) = x.get(..len).unwrap_or(&[]).as_chunks::<2>();
-        let (y2, y1) = y.get(..len).unwrap_or(&[]).as_chunks::<2>();
-        let mut odd = Self::ZERO;
-        for (&[a0, a1], &[b0, b1]) in x2.iter().zip(y2) {
-            self.mac(a0, b0);
-            odd.mac(a1, b1);
-        }
-        for (&a, &b) in x1.iter().zip(y1) {
-            self.mac(a, b);
-        }
-        self.add_acc(&odd);
-    }
-
-    /// Adds the dot products of `x` with `y` and of `p` with `q`, all four of the same length,
-    /// in one loop with two accumulators.
-    #[inline(always)]
-    fn dot2(&mut self, x: &[Limb], y: &[Limb], p: &[Limb], q: &[Limb]) {
-        let mut other = Self::ZERO;
-        for ((&a, &b), (&c, &d)) in x.iter().zip(y).zip(p.iter().zip(q)) {
-            self.mac(a, b);
-            other.mac(c, d);
-        }
-        self.add_acc(&other);
-    }
-
-    /// Ends a column of the low half: the reduction limb is `m = lo` (the Montgomery factor is
-    /// 1); adding `m·n₀ = m·2^BITS − m` clears the low limb and carries `m` into the next
-    /// column. Returns `m`.
-    #[inline(always)]
-    fn reduce_column(&mut self) -> Limb {
-        let m = self.lo;
-        let rest = (Wide::from(self.hi) << BITS) | Wide::from(self.mid);
-        let (rest, carry) = rest.overflowing_add(Wide::from(m));
-        self.lo = rest as Limb;
-        self.mid = (rest >> BITS) as Limb;
-        self.hi = Limb::from(carry);
-        m
-    }
-
-    /// Ends a column of the high half: returns its limb and moves on to the next column.
-    #[inline(always)]
-    fn shift_out(&mut self) -> Limb {
-        let out = self.lo;
-        self.lo = self.mid;
-        self.mid = self.hi;
-        self.hi = 0;
-        out
-    }
-}
-
 /// `(top·2^3072 + t) mod N` for a value below 2N, as `t` or `t − N` chosen by mask.
 #[inline(always)]
 fn sub_n_if_needed(t: &Limbs, top: Limb) -> Limbs {
@@ -269,8 +179,8 @@ fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
         acc.dot2(part(a, lo, LIMBS), &b_rev, part(&m, lo, LIMBS), &N_REV);
         set(&mut t, k - LIMBS, acc.shift_out());
     }
-    set(&mut t, LIMBS - 1, acc.lo);
-    sub_n_if_needed(&t, acc.mid)
+    set(&mut t, LIMBS - 1, acc.low());
+    sub_n_if_needed(&t, acc.carry())
 }
 
 /// Montgomery square `a²·R⁻¹ mod N` of a value below R, fully reduced. Each product
@@ -318,8 +228,8 @@ fn mont_sqr(a: &Limbs) -> Limbs {
             set(&mut t, k - LIMBS, acc.shift_out());
         }
     }
-    set(&mut t, LIMBS - 1, acc.lo);
-    sub_n_if_needed(&t, acc.mid)
+    set(&mut t, LIMBS - 1, acc.low());
+    sub_n_if_needed(&t, acc.carry())
 }
 
 /// `a + b` for a, b below N; below N.

@@ -71,8 +71,9 @@ fn r2_constant_is_r_squared_mod_n() {
 #[test]
 fn modulus_bytes_are_n() {
     assert_eq!(big(&modulus_bytes()), n());
-    assert_eq!(big(&limb32::field::modulus_be()), n());
-    assert_eq!(big(&limb64::field::modulus_be()), n());
+    for modulus in [limb32::field::modulus_be, limb32_delayed::field::modulus_be] {
+        assert_eq!(big(&modulus()), n());
+    }
 }
 
 /// Tests for one limb size.
@@ -280,6 +281,7 @@ macro_rules! kernel_tests {
 
 kernel_tests!(on_u64, limb64);
 kernel_tests!(on_u32, limb32);
+kernel_tests!(on_u32_delayed, limb32_delayed);
 
 /// The client's premaster secret schedule depends on the length of `a` only.
 #[test]
