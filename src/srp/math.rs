@@ -14,12 +14,13 @@
 //! them). Multiplications, squarings, additions and subtractions mod N do not branch on values
 //! or index memory with them. `g^e` uses, in this order of preference:
 //! - with the `std` feature and an exponent of at most 1024 bits, a fixed-base table of
-//!   `g^(d·16^j)` built once on first use (1.4 MiB, see [`exp::fixed`]): one multiplication per
-//!   4 bits, no squarings;
+//!   `g^(d·16^j)` built on first use and shared (360 KiB for exponents of up to 256 bits, 1.4
+//!   MiB up to 1024; see `exp::fixed`): one multiplication per 4 bits, no squarings;
 //! - otherwise a table-free ladder that exploits g = 2: one squaring per bit and a shift by the
 //!   5-bit window's value instead of a multiplication.
 //!
-//! `base^e` for any other base uses fixed 4-bit windows with a 16-entry table on the stack.
+//! `base^e` for any other base uses fixed windows with a table on the stack: 5 bits and 32
+//! entries (12 KiB) with 64-bit limbs, 4 bits and 16 entries (6 KiB) with 32-bit limbs.
 #![cfg_attr(test, allow(dead_code))]
 
 use zeroize::{Zeroize, Zeroizing};
