@@ -129,10 +129,8 @@ fn claim_time_does_not_depend_on_secrets() {
             )
         },
         |(eph, password)| {
-            black_box(
-                eph.respond(&id, password, &challenge, UnixTime(1_764_000_000))
-                    .unwrap(),
-            );
+            let claim = eph.respond(&id, password, &challenge, UnixTime(1_764_000_000));
+            black_box(claim.unwrap().signature);
         },
     );
     println!("claim: t = {t:.2}");
