@@ -769,16 +769,32 @@ impl UserPool {
             );
         };
         self.expire(now);
+        let reply = match op {
+            "InitiateAuth" => self.try_initiate(&req, false, now, rng),
+            "AdminInitiateAuth" => self.try_initiate(&req, true, now, rng),
+            "RespondToAuthChallenge" => self.try_respond(&req, false, now, rng),
+            "AdminRespondToAuthChallenge" => self.try_respond(&req, true, now, rng),
+            "ConfirmDevice" => self.try_confirm_device(&req, now),
+            _ => Ok(self.handle_other(op, &req, now, rng)),
+        };
+        match reply {
+            Ok(r) | Err(r) => r,
+        }
+    }
+
+    /// The operations that answer directly.
+    fn handle_other<R: CryptoRng + ?Sized>(
+        &mut self,
+        op: &str,
+        req: &Map<String, Value>,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> ServerReply {
         match op {
-            "InitiateAuth" => self.initiate(&req, false, now, rng),
-            "AdminInitiateAuth" => self.initiate(&req, true, now, rng),
-            "RespondToAuthChallenge" => self.respond(&req, false, now, rng),
-            "AdminRespondToAuthChallenge" => self.respond(&req, true, now, rng),
-            "AssociateSoftwareToken" => self.associate(&req, now, rng),
-            "VerifySoftwareToken" => self.verify_software_token(&req, now, rng),
-            "ConfirmDevice" => self.confirm_device(&req, now),
-            "UpdateDeviceStatus" => self.update_device_status(&req, now),
-            "GetTokensFromRefreshToken" => self.get_tokens_from_refresh(&req, now, rng),
+            "AssociateSoftwareToken" => self.associate(req, now, rng),
+            "VerifySoftwareToken" => self.verify_software_token(req, now, rng),
+            "UpdateDeviceStatus" => self.update_device_status(req, now),
+            "GetTokensFromRefreshToken" => self.get_tokens_from_refresh(req, now, rng),
             _ => err("UnknownOperationException", "Unknown operation."),
         }
     }
@@ -864,18 +880,6 @@ impl UserPool {
                 "Password reset required for the user",
             )),
             _ => Ok(user),
-        }
-    }
-
-    fn initiate<R: CryptoRng + ?Sized>(
-        &mut self,
-        req: &Map<String, Value>,
-        admin: bool,
-        now: UnixTime,
-        rng: &mut R,
-    ) -> ServerReply {
-        match self.try_initiate(req, admin, now, rng) {
-            Ok(r) | Err(r) => r,
         }
     }
 
@@ -989,8 +993,32 @@ impl UserPool {
         now: UnixTime,
         rng: &mut R,
     ) -> Result<ServerReply, ServerReply> {
-        let user = self.user(&flow.username).ok_or_else(bad_credentials)?;
-        let server = ServerSession::generate(user.verifier.clone(), PrivateSize::Bits256, rng)
+        let verifier = self
+            .user(&flow.username)
+            .ok_or_else(bad_credentials)?
+            .verifier
+            .clone();
+        let username = flow.username.clone();
+        let mut params = self.issue_srp(flow, verifier, srp_a, None, now, rng)?;
+        params.insert("USER_ID_FOR_SRP".into(), Value::String(username.clone()));
+        params.insert("USERNAME".into(), Value::String(username));
+        Ok(ok(
+            json!({"ChallengeName": "PASSWORD_VERIFIER", "ChallengeParameters": params}),
+        ))
+    }
+
+    /// Starts the server side of an SRP run against `verifier` and keeps its state under a
+    /// fresh `SECRET_BLOCK`: returns `SALT`, `SRP_B` and `SECRET_BLOCK`.
+    fn issue_srp<R: CryptoRng + ?Sized>(
+        &mut self,
+        flow: Flow,
+        verifier: Verifier,
+        srp_a: &str,
+        device: Option<(String, String)>,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> Result<Map<String, Value>, ServerReply> {
+        let server = ServerSession::generate(verifier, PrivateSize::Bits256, rng)
             .map_err(|_| err("InternalErrorException", "random source failed"))?;
         // Refuse A ≡ 0 (mod N) and malformed SRP_A at once.
         if server.premaster(srp_a).is_err() {
@@ -999,25 +1027,20 @@ impl UserPool {
         let mut block = alloc::vec![0u8; 64];
         rng.fill_bytes(&mut block);
         let block_b64 = STANDARD.encode(&block);
-        let reply = json!({
-            "ChallengeName": "PASSWORD_VERIFIER",
-            "ChallengeParameters": {
-                "SALT": server.salt_hex(), "SRP_B": server.public_hex(), "SECRET_BLOCK": block_b64,
-                "USER_ID_FOR_SRP": flow.username, "USERNAME": flow.username,
-            }
-        });
-        self.srp.insert(
-            block_b64,
-            SrpState {
-                flow,
-                server,
-                srp_a: srp_a.to_owned(),
-                block,
-                created: now.0,
-                device: None,
-            },
-        );
-        Ok(ok(reply))
+        let mut params = Map::new();
+        params.insert("SALT".into(), Value::String(server.salt_hex()));
+        params.insert("SRP_B".into(), Value::String(server.public_hex()));
+        params.insert("SECRET_BLOCK".into(), Value::String(block_b64.clone()));
+        let state = SrpState {
+            flow,
+            server,
+            srp_a: srp_a.to_owned(),
+            block,
+            created: now.0,
+            device,
+        };
+        self.srp.insert(block_b64, state);
+        Ok(params)
     }
 
     /// Checks an SRP claim: single-use state, client, `USERNAME`, `SECRET_HASH`, `TIMESTAMP`
@@ -1438,18 +1461,6 @@ impl UserPool {
         }
     }
 
-    fn respond<R: CryptoRng + ?Sized>(
-        &mut self,
-        req: &Map<String, Value>,
-        admin: bool,
-        now: UnixTime,
-        rng: &mut R,
-    ) -> ServerReply {
-        match self.try_respond(req, admin, now, rng) {
-            Ok(r) | Err(r) => r,
-        }
-    }
-
     fn try_respond<R: CryptoRng + ?Sized>(
         &mut self,
         req: &Map<String, Value>,
@@ -1699,41 +1710,22 @@ impl UserPool {
             (Awaiting::DeviceSrpAuth, "DEVICE_SRP_AUTH") => {
                 let key = param(&params, "DEVICE_KEY")?;
                 let srp_a = param(&params, "SRP_A")?;
-                let Some(device) = self.user(&flow.username).and_then(|u| u.devices.get(&key))
+                let device = self.user(&flow.username).and_then(|u| u.devices.get(&key));
+                let Some((Some(verifier), group)) =
+                    device.map(|d| (d.verifier.clone(), d.group_key.clone()))
                 else {
                     return Err(err("ResourceNotFoundException", "Device does not exist."));
                 };
-                let (Some(verifier), group) = (device.verifier.clone(), device.group_key.clone())
-                else {
-                    return Err(err("ResourceNotFoundException", "Device does not exist."));
-                };
-                let server = ServerSession::generate(verifier, PrivateSize::Bits256, rng)
-                    .map_err(|_| err("InternalErrorException", "random source failed"))?;
-                if server.premaster(&srp_a).is_err() {
-                    return Err(err("InvalidParameterException", "SRP_A is invalid."));
-                }
-                let mut block = alloc::vec![0u8; 64];
-                rng.fill_bytes(&mut block);
-                let block_b64 = STANDARD.encode(&block);
-                let reply_params = json!({
-                    "SALT": server.salt_hex(), "SRP_B": server.public_hex(), "SECRET_BLOCK": block_b64,
-                    "USERNAME": flow.username, "DEVICE_KEY": key,
-                });
                 flow.device_key = Some(key.clone());
-                self.srp.insert(
-                    block_b64,
-                    SrpState {
-                        flow: flow.clone(),
-                        server,
-                        srp_a,
-                        block,
-                        created: now.0,
-                        device: Some((group, key)),
-                    },
-                );
+                let username = flow.username.clone();
+                let device = Some((group, key.clone()));
+                let mut reply = self.issue_srp(flow, verifier, &srp_a, device, now, rng)?;
+                reply.insert("USERNAME".into(), Value::String(username));
+                reply.insert("DEVICE_KEY".into(), Value::String(key));
                 let session = random_b64(rng, 96);
                 Ok(ok(
-                    json!({"ChallengeName": "DEVICE_PASSWORD_VERIFIER", "Session": session, "ChallengeParameters": reply_params}),
+                    json!({"ChallengeName": "DEVICE_PASSWORD_VERIFIER", "Session": session,
+                    "ChallengeParameters": reply}),
                 ))
             }
             _ => Err(err(
@@ -2061,12 +2053,6 @@ impl UserPool {
         match self.access_tokens.get(token) {
             Some(info) if now.0 < info.expires => Ok(info.username.clone()),
             _ => Err(err("NotAuthorizedException", "Invalid Access Token")),
-        }
-    }
-
-    fn confirm_device(&mut self, req: &Map<String, Value>, now: UnixTime) -> ServerReply {
-        match self.try_confirm_device(req, now) {
-            Ok(r) | Err(r) => r,
         }
     }
 
