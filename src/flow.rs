@@ -644,8 +644,9 @@ impl fmt::Debug for Challenge {
     }
 }
 
-/// The user's answer to a [`Challenge`].
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The user's answer to a [`Challenge`]. `Debug` shows which answer it is, never the code,
+/// password, custom answer or credential in it.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Answer {
     /// A code: SMS, email, TOTP, one-time code, or the first TOTP code of a set-up. Digits as
@@ -676,6 +677,26 @@ pub enum Answer {
     Credential(String),
     /// Remember the new device (`true`) or not.
     RememberDevice(bool),
+}
+
+impl fmt::Debug for Answer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Code(_) => f.write_str("Code(..)"),
+            Self::Mfa(m) => f.debug_tuple("Mfa").field(m).finish(),
+            Self::SetUpTotp => f.write_str("SetUpTotp"),
+            Self::SetUpEmail(email) => f.debug_tuple("SetUpEmail").field(email).finish(),
+            Self::NewPassword { attributes, .. } => f
+                .debug_struct("NewPassword")
+                .field("attributes", attributes)
+                .finish_non_exhaustive(),
+            Self::Custom(_) => f.write_str("Custom(..)"),
+            Self::FirstFactor(factor) => f.debug_tuple("FirstFactor").field(factor).finish(),
+            Self::Password(_) => f.write_str("Password(..)"),
+            Self::Credential(_) => f.write_str("Credential(..)"),
+            Self::RememberDevice(yes) => f.debug_tuple("RememberDevice").field(yes).finish(),
+        }
+    }
 }
 
 /// The tokens of a finished sign-in. `Debug` shows none of them.

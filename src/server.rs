@@ -236,8 +236,8 @@ pub enum UserStatus {
     ResetRequired,
 }
 
-/// A user to add to the pool.
-#[derive(Clone, Debug)]
+/// A user to add to the pool. `Debug` shows neither the password nor the TOTP secret.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct NewUser {
     /// The internal username (`USER_ID_FOR_SRP`).
@@ -258,6 +258,19 @@ pub struct NewUser {
     pub preferred_mfa: Option<String>,
     /// A disabled user cannot sign in.
     pub enabled: bool,
+}
+
+impl fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewUser")
+            .field("username", &self.username)
+            .field("status", &self.status)
+            .field("attributes", &self.attributes)
+            .field("totp", &self.totp_secret.is_some())
+            .field("sms_mfa", &self.sms_mfa)
+            .field("email_mfa", &self.email_mfa)
+            .finish_non_exhaustive()
+    }
 }
 
 impl NewUser {
@@ -359,13 +372,22 @@ pub enum CustomStep {
 }
 
 /// A custom challenge made by CreateAuthChallenge: public parameters and the private answer.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// `Debug` leaves the answer out.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CustomChallenge {
     /// `ChallengeParameters` the client sees.
     pub public: BTreeMap<String, String>,
     /// What VerifyAuthChallengeResponse compares against.
     pub answer: String,
+}
+
+impl fmt::Debug for CustomChallenge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CustomChallenge")
+            .field("public", &self.public)
+            .finish_non_exhaustive()
+    }
 }
 
 impl CustomChallenge {

@@ -972,3 +972,42 @@ fn error_shape() {
         Some("ResourceNotFoundException")
     );
 }
+
+/// `Debug` of answers, verifiers, users and custom challenges shows no secret.
+#[test]
+fn debug_hides_answers_and_verifiers() {
+    let answers = [
+        Answer::Code("314159".into()),
+        Answer::Custom("the-secret-answer".into()),
+        Answer::Password(Password::new("hunter2-password")),
+        Answer::Credential("{\"signature\":\"c2lnbmF0dXJl\"}".into()),
+        Answer::NewPassword {
+            password: Password::new("hunter2-password"),
+            attributes: BTreeMap::new(),
+        },
+    ];
+    for a in &answers {
+        let text = format!("{a:?}");
+        for secret in [
+            "314159",
+            "the-secret-answer",
+            "hunter2-password",
+            "c2lnbmF0dXJl",
+        ] {
+            assert!(!text.contains(secret), "{text}");
+        }
+    }
+    let id = cognito_signin::srp::Identity::user(POOL, "alice").unwrap();
+    let v = cognito_signin::srp::Verifier::new(&id, &Password::new(PW), &[1, 2, 3]);
+    let v_hex: String = v
+        .verifier_padded()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert!(!format!("{v:?}").contains(&v_hex[2..40]));
+    let user = NewUser::new("u", Password::new(PW)).with_totp("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP");
+    let text = format!("{user:?}");
+    assert!(!text.contains("JBSWY3DP") && !text.contains(PW), "{text}");
+    let challenge = CustomChallenge::new(BTreeMap::new(), "the-secret-answer");
+    assert!(!format!("{challenge:?}").contains("the-secret-answer"));
+}

@@ -23,10 +23,20 @@ use crate::secret::{Password, SecretBytes};
 
 /// What the server stores for a password: the salt and the verifier `v = g^x mod N`, both as
 /// padHex bytes. For a device, this is the `DeviceSecretVerifierConfig` of `ConfirmDevice`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `v` allows an offline guess of the password, so `Debug` shows the salt only.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Verifier {
     salt_padded: Vec<u8>,
     v_padded: Vec<u8>,
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verifier")
+            .field("salt_hex", &self.salt_hex())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Verifier {
