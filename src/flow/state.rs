@@ -315,6 +315,26 @@ fn respond(
     build_last(ctx, config)
 }
 
+/// `RespondToAuthChallenge` for `challenge` with one response besides `USERNAME`,
+/// `SECRET_HASH` and (when `device`) `DEVICE_KEY`, then the wait for its reply.
+fn answer_one(
+    ctx: &mut Context,
+    config: &Config,
+    challenge: &str,
+    key: &str,
+    value: &str,
+    device: bool,
+) -> Result<(State, Step), Error> {
+    let request = respond(
+        ctx,
+        config,
+        challenge,
+        alloc::vec![param(key, value)],
+        device,
+    )?;
+    Ok(send_auth(request, None))
+}
+
 fn send_auth(request: Request, reprompt: Option<Asking>) -> (State, Step) {
     (
         State::Awaiting(Awaiting::Auth { reprompt }),
@@ -779,14 +799,7 @@ fn on_auth_reply<R: CryptoRng + ?Sized>(
                 return Err(ProtocolError::UnexpectedChallenge("DEVICE_SRP_AUTH").into());
             }
             let a = new_ephemeral(config, ctx, rng)?;
-            let request = respond(
-                ctx,
-                config,
-                "DEVICE_SRP_AUTH",
-                alloc::vec![param("SRP_A", &a)],
-                true,
-            )?;
-            Ok(send_auth(request, None))
+            answer_one(ctx, config, "DEVICE_SRP_AUTH", "SRP_A", &a, true)
         }
         "DEVICE_PASSWORD_VERIFIER" => {
             let (Some(device), Some(eph)) = (ctx.device.clone(), ctx.ephemeral.take()) else {
@@ -866,14 +879,7 @@ fn on_auth_reply<R: CryptoRng + ?Sized>(
         "PASSWORD_SRP" => {
             if ctx.password.is_some() {
                 let a = new_ephemeral(config, ctx, rng)?;
-                let request = respond(
-                    ctx,
-                    config,
-                    "PASSWORD_SRP",
-                    alloc::vec![param("SRP_A", &a)],
-                    false,
-                )?;
-                Ok(send_auth(request, None))
+                answer_one(ctx, config, "PASSWORD_SRP", "SRP_A", &a, false)
             } else {
                 Ok(Asking::Password { srp: true }.prompt(None))
             }
@@ -1066,14 +1072,14 @@ pub(crate) fn answer<R: CryptoRng + ?Sized>(
             if !options.contains(&choice) {
                 return misfit();
             }
-            let request = respond(
+            answer_one(
                 ctx,
                 config,
                 "SELECT_MFA_TYPE",
-                alloc::vec![param("ANSWER", choice.name())],
+                "ANSWER",
+                choice.name(),
                 false,
-            )?;
-            Ok(send_auth(request, None))
+            )
         }
         (Asking::MfaSetup(options), Answer::SetUpTotp) => {
             if !options.is_empty() && !options.contains(&MfaType::SoftwareToken) {
@@ -1091,14 +1097,7 @@ pub(crate) fn answer<R: CryptoRng + ?Sized>(
             if !options.is_empty() && !options.contains(&MfaType::Email) {
                 return misfit();
             }
-            let request = respond(
-                ctx,
-                config,
-                "MFA_SETUP",
-                alloc::vec![param("EMAIL", &email)],
-                false,
-            )?;
-            Ok(send_auth(request, None))
+            answer_one(ctx, config, "MFA_SETUP", "EMAIL", &email, false)
         }
         (Asking::TotpSetup { .. }, Answer::Code(code)) => {
             let session = ctx
@@ -1135,14 +1134,7 @@ pub(crate) fn answer<R: CryptoRng + ?Sized>(
             Ok(send_auth(request, Some(asking)))
         }
         (Asking::Custom(_), Answer::Custom(text)) => {
-            let request = respond(
-                ctx,
-                config,
-                "CUSTOM_CHALLENGE",
-                alloc::vec![param("ANSWER", &text)],
-                true,
-            )?;
-            Ok(send_auth(request, None))
+            answer_one(ctx, config, "CUSTOM_CHALLENGE", "ANSWER", &text, true)
         }
         (Asking::SelectChallenge(available), Answer::FirstFactor(factor)) => {
             if !available.is_empty() && !available.iter().any(|a| a == factor.name()) {
@@ -1166,37 +1158,21 @@ pub(crate) fn answer<R: CryptoRng + ?Sized>(
             let request = respond(ctx, config, "SELECT_CHALLENGE", extra, false)?;
             Ok(send_auth(request, None))
         }
-        (Asking::Password { srp: false }, Answer::Password(password)) => {
-            let request = respond(
-                ctx,
-                config,
-                "PASSWORD",
-                alloc::vec![param("PASSWORD", password.expose_secret())],
-                false,
-            )?;
-            Ok(send_auth(request, None))
-        }
+        (Asking::Password { srp: false }, Answer::Password(password)) => answer_one(
+            ctx,
+            config,
+            "PASSWORD",
+            "PASSWORD",
+            password.expose_secret(),
+            false,
+        ),
         (Asking::Password { srp: true }, Answer::Password(password)) => {
             let a = new_ephemeral(config, ctx, rng)?;
             ctx.password = Some(password);
-            let request = respond(
-                ctx,
-                config,
-                "PASSWORD_SRP",
-                alloc::vec![param("SRP_A", &a)],
-                false,
-            )?;
-            Ok(send_auth(request, None))
+            answer_one(ctx, config, "PASSWORD_SRP", "SRP_A", &a, false)
         }
         (Asking::WebAuthn(_), Answer::Credential(credential)) => {
-            let request = respond(
-                ctx,
-                config,
-                "WEB_AUTHN",
-                alloc::vec![param("CREDENTIAL", &credential)],
-                false,
-            )?;
-            Ok(send_auth(request, None))
+            answer_one(ctx, config, "WEB_AUTHN", "CREDENTIAL", &credential, false)
         }
         (Asking::RememberDevice, Answer::RememberDevice(remember)) => {
             if !remember {
