@@ -108,11 +108,18 @@ mod tests {
             (2_000_000_000, "279037"),
             (20_000_000_000, "353130"),
         ] {
-            assert_eq!(totp_code(&secret, UnixTime(t)).unwrap(), code, "{t}");
+            assert_eq!(
+                totp_code(&secret, UnixTime(t)).as_deref(),
+                Some(code),
+                "{t}"
+            );
         }
         assert!(verify(&secret, "287082", UnixTime(59 + 30)));
         assert!(!verify(&secret, "287082", UnixTime(59 + 90)));
-        assert_eq!(base32_decode(&secret).unwrap(), b"12345678901234567890");
+        assert_eq!(
+            base32_decode(&secret).as_deref(),
+            Some(&b"12345678901234567890"[..])
+        );
         assert_eq!(base32_decode("a!"), None);
     }
 }
