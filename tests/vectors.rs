@@ -1,4 +1,4 @@
-//! Every case of every vector file: `../shared/vectors` next to the repository, or the
+//! Every case of every vector file: `tests/vectors` in the repository, or the
 //! directory named by `COGNITO_VECTORS_DIR`. A missing file or an unreadable case fails.
 #![allow(
     clippy::unwrap_used,
@@ -20,7 +20,7 @@ use serde_json::Value;
 fn vectors_dir() -> PathBuf {
     match std::env::var_os("COGNITO_VECTORS_DIR") {
         Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors"),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors"),
     }
 }
 

@@ -1,5 +1,5 @@
 //! Writes the seed corpora: `cargo run --example seeds [VECTORS_DIR]` in `fuzz/`. The
-//! vectors default to `COGNITO_VECTORS_DIR`, else `../shared/vectors` beside the repository.
+//! vectors default to `COGNITO_VECTORS_DIR`, else the repository's `tests/vectors`.
 
 use std::path::PathBuf;
 
@@ -8,7 +8,7 @@ fn main() {
     let vectors = std::env::args()
         .nth(1)
         .or_else(|| std::env::var("COGNITO_VECTORS_DIR").ok())
-        .map_or_else(|| root.join("../../shared/vectors"), PathBuf::from);
+        .map_or_else(|| root.join("../tests/vectors"), PathBuf::from);
     let mut count = 0;
     for (target, name, bytes) in cognito_signin_fuzz::harness::seeds::all(&vectors) {
         let dir = root.join("corpus").join(target);

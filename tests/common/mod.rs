@@ -77,13 +77,18 @@ impl rand_core::TryRng for ReplayRng {
 
 impl rand_core::TryCryptoRng for ReplayRng {}
 
-pub fn shared_vectors() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors")
+/// The vector files: `tests/vectors` in the repository, or the directory named by
+/// `COGNITO_VECTORS_DIR` (same file names and schema).
+pub fn vectors_dir() -> PathBuf {
+    std::env::var_os("COGNITO_VECTORS_DIR").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors"),
+        PathBuf::from,
+    )
 }
 
 /// A case of a vector file by id.
 pub fn vector(file: &str, id: &str) -> Value {
-    let text = std::fs::read_to_string(shared_vectors().join(file)).expect("vector file");
+    let text = std::fs::read_to_string(vectors_dir().join(file)).expect("vector file");
     let all: Vec<Value> = serde_json::from_str(&text).expect("vector JSON");
     all.into_iter()
         .find(|c| c["id"] == id)
