@@ -218,7 +218,7 @@ fn drive(
         }
         match step {
             Step::Send(next) => request = next,
-            Step::Done(signed_in) => return Ok(*signed_in),
+            Step::Done(signed_in) => return Ok(signed_in),
             other => return Err(format!("unexpected step {other:?}").into()),
         }
     }

@@ -3,17 +3,17 @@
 
 mod state;
 
-use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::borrow::Borrow;
 use core::fmt;
 
 use rand_core::CryptoRng;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Misuse, ServiceError};
-use crate::secret::{ClientSecret, Password};
+use crate::secret::{ClientSecret, Password, RefreshToken};
 use crate::srp::PrivateSize;
 use crate::time::UnixTime;
 use crate::wire::Request;
@@ -25,9 +25,9 @@ pub struct Config {
     user_pool_id: String,
     client_id: String,
     client_secret: Option<ClientSecret>,
-    device: Option<DeviceCredentials>,
+    devices: Vec<DeviceCredentials>,
     private_size: PrivateSize,
-    device_name: Option<String>,
+    device_name: String,
     confirm_new_devices: bool,
     totp_issuer: String,
     totp_device_name: Option<String>,
@@ -72,9 +72,9 @@ impl Config {
             user_pool_id,
             client_id,
             client_secret: None,
-            device: None,
+            devices: Vec::new(),
             private_size: PrivateSize::default(),
-            device_name: None,
+            device_name: default_device_name(),
             confirm_new_devices: true,
             totp_issuer: String::from("Cognito"),
             totp_device_name: None,
@@ -90,11 +90,19 @@ impl Config {
         self
     }
 
-    /// The remembered device of the user who signs in: its key goes into every request that
-    /// can carry it, and the machine answers `DEVICE_SRP_AUTH` with it.
+    /// A remembered device ([`SignedIn::device_credentials`] of an earlier sign-in). Call it
+    /// once for each user of a shared device: a record replaces the one of the same user.
+    ///
+    /// The machine uses a record only for its own user. It is matched by
+    /// [`DeviceCredentials::username`], the internal username: against the name the sign-in
+    /// starts with, and again when the service names the user (`USERNAME`,
+    /// `USER_ID_FOR_SRP`), so that a sign-in by alias or email finds its record without the
+    /// app mapping aliases. Its key then goes into every request that can carry it, and the
+    /// machine answers `DEVICE_SRP_AUTH` with it. Another user's key is never sent.
     #[must_use]
     pub fn with_device(mut self, device: DeviceCredentials) -> Self {
-        self.device = Some(device);
+        self.devices.retain(|d| d.username != device.username);
+        self.devices.push(device);
         self
     }
 
@@ -105,10 +113,13 @@ impl Config {
         self
     }
 
-    /// `DeviceName` sent with `ConfirmDevice` (optional in the service model).
+    /// `DeviceName` sent with `ConfirmDevice`: what `ListDevices` and the console show. By
+    /// default the crate's name and version and the platform it was built for, e.g.
+    /// `cognito-signin 0.2.0 (linux x86_64)`; an app should name itself (`"Jane's phone"`,
+    /// the browser's user agent, the host name), as AWS's own clients do.
     #[must_use]
     pub fn with_device_name(mut self, name: impl Into<String>) -> Self {
-        self.device_name = Some(name.into());
+        self.device_name = name.into();
         self
     }
 
@@ -155,6 +166,12 @@ impl Config {
         &self.client_id
     }
 
+    /// The `DeviceName` that `ConfirmDevice` sends.
+    #[must_use]
+    pub fn device_name(&self) -> &str {
+        &self.device_name
+    }
+
     /// The region: the part of the pool id before `_`. The endpoint is
     /// `https://cognito-idp.<region>.amazonaws.com/`.
     #[must_use]
@@ -163,26 +180,90 @@ impl Config {
     }
 }
 
+/// `cognito-signin <version> (<os> <arch>)`, from the build target.
+fn default_device_name() -> String {
+    let os = if cfg!(target_os = "linux") {
+        "linux"
+    } else if cfg!(target_os = "android") {
+        "android"
+    } else if cfg!(target_os = "macos") {
+        "macos"
+    } else if cfg!(target_os = "ios") {
+        "ios"
+    } else if cfg!(target_os = "windows") {
+        "windows"
+    } else if cfg!(target_os = "freebsd") {
+        "freebsd"
+    } else if cfg!(target_family = "wasm") {
+        "wasm"
+    } else if cfg!(target_os = "none") {
+        "embedded"
+    } else {
+        "other"
+    };
+    let arch = if cfg!(target_arch = "x86_64") {
+        "x86_64"
+    } else if cfg!(target_arch = "aarch64") {
+        "aarch64"
+    } else if cfg!(target_arch = "arm") {
+        "arm"
+    } else if cfg!(target_arch = "x86") {
+        "x86"
+    } else if cfg!(target_arch = "wasm32") {
+        "wasm32"
+    } else if cfg!(target_arch = "riscv64") {
+        "riscv64"
+    } else if cfg!(target_arch = "riscv32") {
+        "riscv32"
+    } else {
+        "other"
+    };
+    alloc::format!("{} {} ({os} {arch})", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
+}
+
 /// A remembered device: what to store after [`ConfirmDevice`](crate::Operation::ConfirmDevice)
 /// and hand back through [`Config::with_device`] on the next sign-in. Serializable with
 /// serde; the device password in it is a long-term secret, so store the record as you store
 /// refresh tokens.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[non_exhaustive]
 pub struct DeviceCredentials {
     /// The internal username of the user the device belongs to (`USER_ID_FOR_SRP`, the
     /// access token's `username`): key stored records by it, not by an alias.
     pub username: String,
     /// `DeviceKey` from `NewDeviceMetadata`.
+    #[serde(alias = "device_key")]
     pub device_key: String,
     /// `DeviceGroupKey` from `NewDeviceMetadata`.
+    #[serde(alias = "device_group_key")]
     pub device_group_key: String,
     /// The device password chosen at registration.
+    #[serde(alias = "device_password")]
     pub device_password: Password,
+}
+
+impl DeviceCredentials {
+    /// A record read back from storage.
+    pub fn new(
+        username: impl Into<String>,
+        device_key: impl Into<String>,
+        device_group_key: impl Into<String>,
+        device_password: Password,
+    ) -> Self {
+        Self {
+            username: username.into(),
+            device_key: device_key.into(),
+            device_group_key: device_group_key.into(),
+            device_password,
+        }
+    }
 }
 
 impl fmt::Debug for DeviceCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeviceCredentials")
+            .field("username", &self.username)
             .field("device_key", &self.device_key)
             .field("device_group_key", &self.device_group_key)
             .finish_non_exhaustive()
@@ -194,6 +275,8 @@ impl fmt::Debug for DeviceCredentials {
 pub struct Start {
     pub(crate) kind: StartKind,
     pub(crate) admin: bool,
+    pub(crate) session: Option<String>,
+    pub(crate) device_key: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -217,37 +300,25 @@ pub(crate) enum StartKind {
     },
     UserAuth {
         username: String,
-        preferred: Option<Preferred>,
-        session: Option<String>,
+        preferred: Option<FirstFactor>,
     },
     Refresh {
-        refresh_token: Password,
+        refresh_token: RefreshToken,
         username: Option<String>,
     },
     RefreshRotating {
-        refresh_token: Password,
+        refresh_token: RefreshToken,
     },
-}
-
-/// The first factor asked for in a `USER_AUTH` sign-in (`PREFERRED_CHALLENGE`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Preferred {
-    /// `PASSWORD`: the password is sent in `InitiateAuth`.
-    Password(Password),
-    /// `PASSWORD_SRP`: SRP, the password never leaves the client.
-    PasswordSrp(Password),
-    /// `EMAIL_OTP`: a one-time code by email.
-    EmailOtp,
-    /// `SMS_OTP`: a one-time code by SMS.
-    SmsOtp,
-    /// `WEB_AUTHN`: a passkey.
-    WebAuthn,
 }
 
 impl Start {
     fn new(kind: StartKind) -> Self {
-        Self { kind, admin: false }
+        Self {
+            kind,
+            admin: false,
+            session: None,
+            device_key: None,
+        }
     }
 
     /// `USER_SRP_AUTH`: SRP with the password; the password never leaves the client.
@@ -272,24 +343,24 @@ impl Start {
     /// credentials: every request of this sign-in needs SigV4.
     pub fn admin_user_password(username: impl Into<String>, password: Password) -> Self {
         Self {
-            kind: StartKind::AdminUserPassword {
+            admin: true,
+            ..Self::new(StartKind::AdminUserPassword {
                 username: username.into(),
                 password,
                 legacy_name: false,
-            },
-            admin: true,
+            })
         }
     }
 
     /// As [`Start::admin_user_password`] under the legacy flow name `ADMIN_NO_SRP_AUTH`.
     pub fn admin_no_srp(username: impl Into<String>, password: Password) -> Self {
         Self {
-            kind: StartKind::AdminUserPassword {
+            admin: true,
+            ..Self::new(StartKind::AdminUserPassword {
                 username: username.into(),
                 password,
                 legacy_name: true,
-            },
-            admin: true,
+            })
         }
     }
 
@@ -316,45 +387,61 @@ impl Start {
         Self::new(StartKind::UserAuth {
             username: username.into(),
             preferred: None,
-            session: None,
         })
     }
 
-    /// `USER_AUTH` with `PREFERRED_CHALLENGE`.
-    pub fn user_auth_preferring(username: impl Into<String>, preferred: Preferred) -> Self {
+    /// `USER_AUTH` with `PREFERRED_CHALLENGE`: the password (sent, or proven with SRP), or a
+    /// code by email or SMS, or a passkey. [`FirstFactor::WebAuthn`] must come without a
+    /// credential here (the service first sends the request options); [`SignIn::start`]
+    /// refuses one with [`Misuse::BadArgument`] naming `preferred`.
+    pub fn user_auth_preferring(username: impl Into<String>, preferred: FirstFactor) -> Self {
         Self::new(StartKind::UserAuth {
             username: username.into(),
             preferred: Some(preferred),
-            session: None,
         })
     }
 
-    /// `REFRESH_TOKEN_AUTH`. With a client secret, `username` must be the token owner's
-    /// internal username ([`SignedIn::username`], the access token's `username` claim), never
-    /// an alias.
-    pub fn refresh(refresh_token: impl Into<String>, username: Option<String>) -> Self {
+    /// `REFRESH_TOKEN_AUTH`. `username` is the token owner's internal username
+    /// ([`SignedIn::username`], the access token's `username` claim), never an alias: with a
+    /// client secret it is required (`SECRET_HASH` is computed over it), and it picks the
+    /// user's remembered device from [`Config::with_device`].
+    ///
+    /// Tokens issued on a device refresh only with that device's key: Cognito answers
+    /// `NotAuthorizedException` ("Invalid Refresh Token") without it. The simplest start is
+    /// [`SignedIn::refresh_start`], which carries the name and the key; otherwise give the key
+    /// with [`Start::with_device_key`] or the record with [`Config::with_device`].
+    pub fn refresh(refresh_token: impl Into<RefreshToken>, username: Option<String>) -> Self {
         Self::new(StartKind::Refresh {
-            refresh_token: Password::new(refresh_token),
+            refresh_token: refresh_token.into(),
             username,
         })
     }
 
     /// `GetTokensFromRefreshToken`: refresh that also works with refresh-token rotation (the
-    /// raw client secret is sent, no username needed).
-    pub fn refresh_rotating(refresh_token: impl Into<String>) -> Self {
+    /// raw client secret is sent, no username needed). The device key, if the tokens were
+    /// issued on a device, comes from [`Start::with_device_key`].
+    pub fn refresh_rotating(refresh_token: impl Into<RefreshToken>) -> Self {
         Self::new(StartKind::RefreshRotating {
-            refresh_token: Password::new(refresh_token),
+            refresh_token: refresh_token.into(),
         })
     }
 
     /// Sends the `Session` that `SignUp` / `ConfirmSignUp` returned with a `USER_AUTH`
-    /// start, to sign in right after sign-up without asking for a code again. Ignored by
-    /// other flows.
+    /// start, to sign in right after sign-up without asking for a code again. Only
+    /// `USER_AUTH` has it: [`SignIn::start`] refuses it for any other flow with
+    /// [`Misuse::BadArgument`] naming `session`.
     #[must_use]
     pub fn with_session(mut self, session: impl Into<String>) -> Self {
-        if let StartKind::UserAuth { session: s, .. } = &mut self.kind {
-            *s = Some(session.into());
-        }
+        self.session = Some(session.into());
+        self
+    }
+
+    /// The key of the device the refresh token was issued on (`DEVICE_KEY` /
+    /// `DeviceKey`). Only the refresh flows have it: [`SignIn::start`] refuses it for any
+    /// other flow with [`Misuse::BadArgument`] naming `device_key`.
+    #[must_use]
+    pub fn with_device_key(mut self, device_key: impl Into<String>) -> Self {
+        self.device_key = Some(device_key.into());
         self
     }
 
@@ -409,17 +496,18 @@ impl<'a> Response<'a> {
     }
 }
 
-/// What to do next.
+/// What to do next: the only three things a sign-in can ask of its caller, so a `match` on
+/// it needs no catch-all arm.
 #[must_use]
-#[non_exhaustive]
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // returned by value once per step; boxing buys nothing
 pub enum Step {
     /// Send this request, then feed its reply to [`SignIn::handle`].
     Send(Request),
     /// Ask the user, then call [`SignIn::answer`].
     NeedInput(Prompt),
     /// Signed in. The machine is finished.
-    Done(Box<SignedIn>),
+    Done(SignedIn),
 }
 
 /// A question for the user.
@@ -471,7 +559,9 @@ impl MfaType {
     }
 }
 
-/// The first factors of a `USER_AUTH` sign-in, as `SELECT_CHALLENGE` offers them.
+/// The first factors of a `USER_AUTH` sign-in: asked for with
+/// [`Start::user_auth_preferring`] (`PREFERRED_CHALLENGE`), or chosen when
+/// `SELECT_CHALLENGE` offers them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FirstFactor {
@@ -488,7 +578,7 @@ pub enum FirstFactor {
 }
 
 impl FirstFactor {
-    fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Self::Password(_) => "PASSWORD",
             Self::PasswordSrp(_) => "PASSWORD_SRP",
@@ -709,7 +799,7 @@ pub struct Tokens {
     pub id_token: Option<String>,
     /// `RefreshToken`: issued by sign-in; by refresh only with rotation. After a
     /// `REFRESH_TOKEN_AUTH` without a new one, this is the refresh token that was used.
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<RefreshToken>,
     /// `TokenType`, normally `Bearer`.
     pub token_type: String,
     /// `ExpiresIn`: the access token's lifetime in seconds.
@@ -739,8 +829,10 @@ pub enum DeviceStatus {
     NotRemembered,
     /// Not registered: [`Config::without_device_confirmation`].
     NotConfirmed,
-    /// `ConfirmDevice` or `UpdateDeviceStatus` failed; the sign-in itself succeeded.
-    Failed(ServiceError),
+    /// `ConfirmDevice` or `UpdateDeviceStatus` failed (a Cognito error, an unreadable
+    /// reply), or `NewDeviceMetadata` itself was broken: the sign-in itself succeeded and
+    /// its tokens are kept. The error says what failed.
+    Failed(Error),
 }
 
 /// A device the pool issued (`NewDeviceMetadata`) and what became of it.
@@ -769,28 +861,55 @@ pub struct SignedIn {
     pub username: String,
     /// A device the pool issued during this sign-in.
     pub new_device: Option<NewDevice>,
-    /// The configured device no longer exists on the service (it answered "Device does not
-    /// exist."): the machine went on without it; delete the stored record.
+    /// The remembered device of this user, sent with the sign-in, no longer exists on the
+    /// service (`ResourceNotFoundException` to a request that carried its key): the machine
+    /// went on without it; delete the stored record of this user.
     pub device_forgotten: bool,
+    /// The key of the device the tokens are bound to: the new device, else the remembered
+    /// device this sign-in used. A refresh must send it ([`SignedIn::refresh_start`]).
+    pub device_key: Option<String>,
+}
+
+impl SignedIn {
+    /// The device record to store, when a new device was registered
+    /// (`ConfirmDevice` succeeded): hand it to [`Config::with_device`] next time.
+    #[must_use]
+    pub fn device_credentials(&self) -> Option<&DeviceCredentials> {
+        self.new_device.as_ref()?.credentials.as_ref()
+    }
+
+    /// The start of a `REFRESH_TOKEN_AUTH` for these tokens: the refresh token, the internal
+    /// username and the device key. `None` when no refresh token was issued.
+    #[must_use]
+    pub fn refresh_start(&self) -> Option<Start> {
+        let token = self.tokens.refresh_token.clone()?;
+        let start = Start::refresh(token, Some(self.username.clone()));
+        Some(match &self.device_key {
+            Some(key) => start.with_device_key(key.clone()),
+            None => start,
+        })
+    }
 }
 
 /// One sign-in: a sans-IO state machine. Create it with [`SignIn::start`], send each
 /// [`Request`] it gives, feed the reply to [`SignIn::handle`], ask the user when it says so and
 /// pass the answer to [`SignIn::answer`], until [`Step::Done`].
 ///
-/// Errors are terminal: after any `Err`, every call returns
-/// [`Misuse::AlreadyFailed`]. Where Cognito lets the user try again (a wrong code, a rejected
-/// new password), the machine does not fail: it asks again ([`Prompt::previous_error`]).
+/// Only the service ends a sign-in: a Cognito error ([`Error::Service`]) or a broken reply
+/// ([`Error::Protocol`]) is final, and every later call returns [`Misuse::AlreadyFailed`].
+/// Where Cognito lets the user try again (a wrong code, a rejected new password or email
+/// address), the machine does not fail: it asks again ([`Prompt::previous_error`]). A
+/// caller's mistake ([`Error::Misuse`]: an answer that does not fit, a call out of order, a
+/// clock outside Cognito's range, a broken random source) changes nothing: the machine waits
+/// for the same reply or answer as before.
 pub struct SignIn {
-    config: Config,
-    ctx: state::Context,
-    state: state::State,
+    machine: state::Machine,
 }
 
 impl fmt::Debug for SignIn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SignIn")
-            .field("state", &self.state.name())
+            .field("state", &self.machine.state_name())
             .finish_non_exhaustive()
     }
 }
@@ -799,64 +918,66 @@ impl SignIn {
     /// Starts a sign-in: the machine and the first request to send.
     ///
     /// # Errors
-    /// [`Misuse::BadArgument`] for a flow that cannot run as asked (an admin-only flow
-    /// without admin, `USER_PASSWORD_AUTH` through admin, a refresh with a client secret but
-    /// no username); [`Misuse::BrokenRandomSource`] from SRP.
+    /// [`Misuse::BadArgument`] for a flow that cannot run as asked: an admin-only flow
+    /// without admin, `USER_PASSWORD_AUTH` or `GetTokensFromRefreshToken` through admin, a
+    /// refresh with a client secret but no username (`username`), a session or device key
+    /// where the flow has none (`session`, `device_key`), a WebAuthn credential as the
+    /// preferred first factor (`preferred`); [`Misuse::BrokenRandomSource`] from SRP.
     pub fn start<R: CryptoRng + ?Sized>(
-        config: Config,
+        config: impl Borrow<Config>,
         start: Start,
         now: UnixTime,
         rng: &mut R,
     ) -> Result<(Self, Request), Error> {
-        let (ctx, state, request) = state::start(&config, start, now, rng)?;
-        Ok((Self { config, ctx, state }, request))
+        let (machine, request) = state::Machine::start(config.borrow().clone(), start, now, rng)?;
+        Ok((Self { machine }, request))
     }
 
     /// Feeds the reply to the last request.
     ///
     /// # Errors
     /// [`Error::Service`] for a Cognito error the user cannot fix in this sign-in;
-    /// [`Error::Protocol`] for a reply that breaks the protocol; [`Error::Misuse`] when an
-    /// answer is expected instead, or after the end.
+    /// [`Error::Protocol`] for a reply that breaks the protocol: both end the sign-in.
+    /// [`Error::Misuse`], which changes nothing: [`Misuse::AnswerExpected`] while a question
+    /// is open, [`Misuse::TimeOutOfRange`] for a `now` outside 1970–9999,
+    /// [`Misuse::BrokenRandomSource`], and after the end [`Misuse::AlreadyDone`] or
+    /// [`Misuse::AlreadyFailed`].
     pub fn handle<R: CryptoRng + ?Sized>(
         &mut self,
         response: Response<'_>,
         now: UnixTime,
         rng: &mut R,
     ) -> Result<Step, Error> {
-        let state = core::mem::replace(&mut self.state, state::State::Failed);
-        let (next, step) = state::handle(state, &mut self.ctx, &self.config, response, now, rng)?;
-        self.state = next;
-        Ok(step)
+        self.machine.handle(response, now, rng)
     }
 
     /// Passes the user's answer to the open question.
     ///
     /// # Errors
-    /// [`Misuse::AnswerDoesNotFit`] for an answer to another question or a choice that was
-    /// not offered; [`Misuse::ReplyExpected`] when a request is in flight;
-    /// [`Misuse::AlreadyFailed`] / [`Misuse::AlreadyDone`] after the end.
+    /// [`Misuse::AnswerDoesNotFit`] for an answer to another question, a choice that was not
+    /// offered, or an empty code, password or required attribute; the question stays open.
+    /// [`Misuse::ReplyExpected`] while a request is in flight; [`Misuse::BrokenRandomSource`];
+    /// [`Misuse::AlreadyDone`] / [`Misuse::AlreadyFailed`] after the end. None of them
+    /// changes the machine. [`Error::Protocol`] when the service's earlier reply lacked what
+    /// the answer needs (a `Session` for a TOTP set-up).
     pub fn answer<R: CryptoRng + ?Sized>(
         &mut self,
         answer: Answer,
         now: UnixTime,
         rng: &mut R,
     ) -> Result<Step, Error> {
-        let state = core::mem::replace(&mut self.state, state::State::Failed);
-        let (next, step) = state::answer(state, &mut self.ctx, &self.config, answer, now, rng)?;
-        self.state = next;
-        Ok(step)
+        self.machine.answer(answer, now, rng)
     }
 
     /// The username used so far: the typed one until the service names the internal one.
     #[must_use]
     pub fn username(&self) -> &str {
-        self.ctx.username()
+        self.machine.username()
     }
 
     /// Whether the machine is finished (done or failed).
     #[must_use]
     pub fn is_finished(&self) -> bool {
-        self.state.is_finished()
+        self.machine.is_finished()
     }
 }

@@ -22,10 +22,11 @@ pub use device::DeviceRegistration;
 pub use error::{Error, ErrorKind, Misuse, ProtocolError, ServiceError};
 pub use flow::{
     Answer, Challenge, Config, DeviceCredentials, DeviceStatus, FirstFactor, MfaType, NewDevice,
-    Preferred, Prompt, Response, SignIn, SignedIn, Start, Step, Tokens,
+    Prompt, Response, SignIn, SignedIn, Start, Step, Tokens,
 };
-pub use secret::{ClientSecret, Password, SecretBytes};
+pub use secret::{ClientSecret, Password, RefreshToken, SecretBytes};
 pub use secret_hash::secret_hash;
+pub use srp::PrivateSize;
 pub use time::UnixTime;
 pub use wire::{
     CONTENT_TYPE, MAX_CHALLENGE_PARAMETERS, MAX_NAME_CHARS, MAX_PARAMETER_CHARS, MAX_REPLY_BYTES,

@@ -77,6 +77,11 @@ secret_string!(
 );
 
 secret_string!(
+    /// A refresh token: a long-term credential of the user. Wiped on drop, never printed.
+    RefreshToken
+);
+
+secret_string!(
     /// An app client's secret: the key of `SECRET_HASH`. Wiped on drop, never printed.
     ClientSecret
 );

@@ -16,6 +16,8 @@
 
 mod common;
 
+use std::collections::BTreeMap;
+
 use cognito_signin::srp::{
     self, Ephemeral, Identity, MAX_HEX_DIGITS, MAX_SECRET_BLOCK_CHARS, PrivateSize,
     ServerChallenge, ServerSession, Verifier,
@@ -23,7 +25,7 @@ use cognito_signin::srp::{
 use cognito_signin::{
     Answer, Config, DeviceCredentials, Error, ErrorKind, MAX_CHALLENGE_PARAMETERS, MAX_NAME_CHARS,
     MAX_PARAMETER_CHARS, MAX_REPLY_BYTES, MAX_SESSION_CHARS, MAX_TOKEN_CHARS, Misuse, Password,
-    ProtocolError, Response, SignIn, Start, Step, UnixTime,
+    MfaType, Operation, ProtocolError, Response, SignIn, Start, Step, UnixTime,
 };
 use common::{ReplayRng, jwt, tokens_reply};
 use num_bigint::BigUint;
@@ -331,21 +333,7 @@ fn catalogue() -> Vec<Case> {
             "an empty AccessToken",
             At::Plain,
             &tokens_with(&json!({"AccessToken": ""})),
-            MissingField("AccessToken"),
-        ),
-        json_case(
-            "NewDeviceMetadata without DeviceGroupKey",
-            At::Plain,
-            &tokens_with(&json!({"AccessToken": access(),
-                                 "NewDeviceMetadata": {"DeviceKey": "us-east-1_d"}})),
-            BadJson("InitiateAuth"),
-        ),
-        json_case(
-            "an empty DeviceKey",
-            At::Plain,
-            &tokens_with(&json!({"AccessToken": access(),
-                                 "NewDeviceMetadata": {"DeviceKey": "", "DeviceGroupKey": "-g"}})),
-            EmptyField("DeviceKey"),
+            EmptyField("AccessToken"),
         ),
         pv_case("SALT missing", without_param("SALT"), MissingField("SALT")),
         pv_case("SRP_B missing", without_param("SRP_B"), MissingField("SRP_B")),
@@ -458,13 +446,6 @@ fn catalogue() -> Vec<Case> {
             &tokens_with(&json!({"AccessToken": access(),
                                  "RefreshToken": "r".repeat(MAX_TOKEN_CHARS + 1)})),
             FieldTooLong("RefreshToken"),
-        ),
-        json_case(
-            "a DeviceKey longer than MAX_NAME_CHARS",
-            At::Plain,
-            &tokens_with(&json!({"AccessToken": access(),
-                                 "NewDeviceMetadata": {"DeviceKey": long_name, "DeviceGroupKey": "-g"}})),
-            FieldTooLong("DeviceKey"),
         ),
         json_case(
             "a SecretCode longer than 512",
@@ -598,6 +579,12 @@ fn catalogue() -> Vec<Case> {
             "a challenge in reply to a refresh",
             At::Refresh,
             &challenge("SMS_MFA", &json!({})),
+            UnexpectedChallenge("SMS_MFA"),
+        ),
+        json_case(
+            "a refresh answered with neither tokens nor a challenge",
+            At::Refresh,
+            &json!({"Session": SESSION}),
             UnexpectedReply("refresh without AuthenticationResult"),
         ),
         // Statuses and bodies that disagree.
@@ -615,7 +602,7 @@ fn catalogue() -> Vec<Case> {
             status: 200,
             error_type: None,
             body: br##"{"__type":"#"}"##.to_vec(),
-            expect: Error::Protocol(UnexpectedStatus(200)),
+            expect: Error::Protocol(BadJson("InitiateAuth")),
         },
         Case {
             what: "HTTP 400 with a success body",
@@ -752,7 +739,7 @@ fn error_body_with_a_member_twice() {
     assert!(device.credentials.is_none());
     assert!(matches!(
         device.status,
-        cognito_signin::DeviceStatus::Failed(ref e) if e.kind == ErrorKind::ResourceNotFound
+        cognito_signin::DeviceStatus::Failed(Error::Service(ref e)) if e.kind == ErrorKind::ResourceNotFound
     ));
 }
 
@@ -785,50 +772,128 @@ fn error_messages_are_cut_and_never_echo_values() {
     assert!(!format!("{err} {err:?}").contains("VALUE"));
 }
 
-/// Calls out of order: each is a misuse, and (like every error) ends the sign-in.
+/// Calls out of order: each is a misuse, and changes nothing: the right call then goes on.
 #[test]
-fn out_of_order_calls_end_the_sign_in() {
+fn out_of_order_calls_change_nothing() {
     let mut rng = ReplayRng::seeded(42);
-    // A reply while a question is open.
+    let tokens = serde_json::to_vec(&tokens_reply(USER_ID)).unwrap();
+    // A reply while a question is open: the question stays open.
     let mut m = machine(At::Plain, &mut rng);
     let _ = ok_reply(&mut m, &challenge("SMS_MFA", &json!({})), &mut rng);
     assert_eq!(
-        m.handle(Response::new(200, b"{}"), NOW, &mut rng)
+        m.handle(Response::new(200, &tokens), NOW, &mut rng)
             .unwrap_err(),
         Error::Misuse(Misuse::AnswerExpected)
     );
-    assert_terminal(&mut m, &mut rng, "reply while asking");
-    // An answer while a request is in flight.
+    assert!(!m.is_finished());
+    let step = m.answer(Answer::Code("123456".into()), NOW, &mut rng).unwrap();
+    assert!(matches!(step, Step::Send(_)), "{step:?}");
+    assert!(matches!(ok_reply(&mut m, &tokens_reply(USER_ID), &mut rng), Step::Done(_)));
+    // An answer while a request is in flight: the reply is still awaited.
     let mut m = machine(At::Plain, &mut rng);
     assert_eq!(
         m.answer(Answer::Code("1".into()), NOW, &mut rng)
             .unwrap_err(),
         Error::Misuse(Misuse::ReplyExpected)
     );
-    assert_terminal(&mut m, &mut rng, "answer while awaiting");
-    // An answer to another question.
-    let mut m = machine(At::Plain, &mut rng);
-    let _ = ok_reply(&mut m, &challenge("SMS_MFA", &json!({})), &mut rng);
-    assert_eq!(
-        m.answer(Answer::SetUpTotp, NOW, &mut rng).unwrap_err(),
-        Error::Misuse(Misuse::AnswerDoesNotFit)
-    );
-    assert_terminal(&mut m, &mut rng, "answer that does not fit");
-    // A reply after the end.
-    let mut m = machine(At::Plain, &mut rng);
-    assert!(matches!(
-        ok_reply(&mut m, &tokens_reply(USER_ID), &mut rng),
-        Step::Done(_)
-    ));
+    assert!(matches!(ok_reply(&mut m, &tokens_reply(USER_ID), &mut rng), Step::Done(_)));
+    // A reply after the end, twice: still "done", never "failed".
     assert_eq!(
         m.handle(Response::new(200, b"{}"), NOW, &mut rng)
             .unwrap_err(),
         Error::Misuse(Misuse::AlreadyDone)
     );
-    assert_terminal(&mut m, &mut rng, "reply after the end");
+    assert_eq!(
+        m.answer(Answer::Code("1".into()), NOW, &mut rng)
+            .unwrap_err(),
+        Error::Misuse(Misuse::AlreadyDone)
+    );
 }
 
-/// A clock past the year 9999 while answering PASSWORD_VERIFIER.
+/// Answers that do not fit leave the question open; the right answer then signs in.
+#[test]
+fn wrong_answers_leave_the_question_open() {
+    let mut rng = ReplayRng::seeded(48);
+    let cases: Vec<(&str, Value, Vec<Answer>, Answer)> = vec![
+        (
+            "SMS_MFA",
+            json!({}),
+            vec![
+                Answer::SetUpTotp,
+                Answer::Code(String::new()),
+                Answer::Password(Password::new("x")),
+            ],
+            Answer::Code("123456".into()),
+        ),
+        (
+            "SELECT_MFA_TYPE",
+            json!({"MFAS_CAN_CHOOSE": "[\"SOFTWARE_TOKEN_MFA\"]"}),
+            vec![Answer::Mfa(MfaType::Sms), Answer::Mfa(MfaType::Email)],
+            Answer::Mfa(MfaType::SoftwareToken),
+        ),
+        (
+            "MFA_SETUP",
+            json!({"MFAS_CAN_SETUP": "[\"SOFTWARE_TOKEN_MFA\"]"}),
+            vec![Answer::SetUpEmail("jane@example.com".into()), Answer::Code("1".into())],
+            Answer::SetUpTotp,
+        ),
+        (
+            "NEW_PASSWORD_REQUIRED",
+            json!({"requiredAttributes": "[\"userAttributes.name\"]", "userAttributes": "{}"}),
+            vec![
+                Answer::NewPassword {
+                    password: Password::new("New-Password-1"),
+                    attributes: BTreeMap::new(),
+                },
+                Answer::NewPassword {
+                    password: Password::new("New-Password-1"),
+                    attributes: BTreeMap::from([("name".to_owned(), String::new())]),
+                },
+                Answer::NewPassword {
+                    password: Password::new(""),
+                    attributes: BTreeMap::from([("name".to_owned(), "Jane".to_owned())]),
+                },
+            ],
+            Answer::NewPassword {
+                password: Password::new("New-Password-1"),
+                attributes: BTreeMap::from([("userAttributes.name".to_owned(), "Jane".to_owned())]),
+            },
+        ),
+        (
+            "PASSWORD",
+            json!({}),
+            vec![Answer::Password(Password::new("")), Answer::Code("1".into())],
+            Answer::Password(Password::new(PASSWORD)),
+        ),
+    ];
+    for (name, params, wrong, right) in cases {
+        let mut m = machine(At::Plain, &mut rng);
+        let Step::NeedInput(asked) = ok_reply(&mut m, &challenge(name, &params), &mut rng) else {
+            panic!("{name}: a question");
+        };
+        for answer in wrong {
+            let what = format!("{name}: {answer:?}");
+            assert_eq!(
+                m.answer(answer, NOW, &mut rng).unwrap_err(),
+                Error::Misuse(Misuse::AnswerDoesNotFit),
+                "{what}"
+            );
+            assert!(!m.is_finished(), "{what}");
+        }
+        let step = m.answer(right, NOW, &mut rng).unwrap();
+        let Step::Send(request) = step else {
+            panic!("{name}: sent after {asked:?}");
+        };
+        if name != "MFA_SETUP" {
+            assert!(matches!(ok_reply(&mut m, &tokens_reply(USER_ID), &mut rng), Step::Done(_)));
+        } else {
+            assert_eq!(request.operation(), Operation::AssociateSoftwareToken);
+        }
+    }
+}
+
+/// A clock past the year 9999 is the caller's mistake: nothing changes, and the same reply
+/// with a good clock goes on. A server `Date` past 9999 is ignored, never a misuse.
 #[test]
 fn time_out_of_range() {
     let mut rng = ReplayRng::seeded(43);
@@ -839,22 +904,25 @@ fn time_out_of_range() {
             .unwrap_err(),
         Error::Misuse(Misuse::TimeOutOfRange)
     );
-    assert_terminal(&mut m, &mut rng, "time out of range");
+    assert!(!m.is_finished());
+    let step = m
+        .handle(
+            Response::new(200, &body).with_date("Fri, 31 Dec 9999 23:59:60 GMT"),
+            NOW,
+            &mut rng,
+        )
+        .unwrap();
+    assert!(matches!(step, Step::Send(_)), "{step:?}");
 }
 
 /// A device key the service no longer knows, twice: dropped once, then the error is final.
 #[test]
 fn forgotten_device_twice() {
     let mut rng = ReplayRng::seeded(44);
-    let config = config().with_device(DeviceCredentials {
-        username: USER_ID.into(),
-        device_key: "us-east-1_d".into(),
-        device_group_key: "-g".into(),
-        device_password: Password::new("device-password"),
-    });
+    let config = config().with_device(DeviceCredentials::new(USER_ID, "us-east-1_d", "-g", Password::new("device-password")));
     let (mut m, _) = SignIn::start(
         config,
-        Start::user_password("jane", Password::new(PASSWORD)),
+        Start::user_password(USER_ID, Password::new(PASSWORD)),
         NOW,
         &mut rng,
     )

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use cognito_signin::srp::PrivateSize;
 use cognito_signin::{
     Answer, Challenge, ClientSecret, Config, DeviceCredentials, DeviceStatus, Error, ErrorKind,
-    FirstFactor, MfaType, Misuse, Operation, Password, Preferred, ProtocolError, Response, SignIn,
+    FirstFactor, MfaType, Misuse, Operation, Password, ProtocolError, Response, SignIn,
     Start, UnixTime, secret_hash,
 };
 use common::*;
@@ -108,7 +108,7 @@ fn user_srp_auth_no_mfa() {
     let signed = done(ok(&mut m, tokens_reply(t), vnow(&v), &mut rng));
     assert_eq!(signed.username, t);
     assert_eq!(
-        signed.tokens.refresh_token.as_deref(),
+        signed.tokens.refresh_token.as_ref().map(|t| t.expose_secret()),
         Some("refresh-token-1")
     );
     assert_eq!(signed.tokens.expires_at, UnixTime(vnow(&v).0 + 3600));
@@ -248,7 +248,7 @@ fn select_mfa_type() {
             options: vec![MfaType::Sms, MfaType::SoftwareToken]
         }
     );
-    // A method that was not offered does not fit (and, like every error, ends the sign-in).
+    // A method that was not offered does not fit; the question stays open.
     let mut other = password_start(plain_config(), "jane", &mut rng);
     prompt(ok(
         &mut other,
@@ -263,12 +263,23 @@ fn select_mfa_type() {
             .unwrap_err(),
         Error::Misuse(Misuse::AnswerDoesNotFit)
     );
+    let asked = send(other.answer(Answer::Mfa(MfaType::Sms), NOW, &mut rng).unwrap());
+    assert_eq!(asked.operation(), Operation::RespondToAuthChallenge);
+    // Without MFAS_CAN_CHOOSE, any of the three methods is offered.
+    let mut any = password_start(plain_config(), "jane", &mut rng);
+    let q = prompt(ok(
+        &mut any,
+        json!({"ChallengeName": "SELECT_MFA_TYPE", "Session": SESSION1, "ChallengeParameters": {}}),
+        NOW,
+        &mut rng,
+    ));
     assert_eq!(
-        other
-            .answer(Answer::Mfa(MfaType::Sms), NOW, &mut rng)
-            .unwrap_err(),
-        Error::Misuse(Misuse::AlreadyFailed)
+        q.challenge,
+        Challenge::SelectMfaType {
+            options: vec![MfaType::Sms, MfaType::SoftwareToken, MfaType::Email]
+        }
     );
+    send(any.answer(Answer::Mfa(MfaType::Email), NOW, &mut rng).unwrap());
 
     let req = send(
         m.answer(Answer::Mfa(MfaType::SoftwareToken), NOW, &mut rng)
@@ -843,7 +854,7 @@ fn new_device_variants() {
     );
     let d = s.new_device.unwrap();
     assert!(
-        matches!(d.status, DeviceStatus::Failed(ref e) if e.kind == ErrorKind::InvalidParameter)
+        matches!(d.status, DeviceStatus::Failed(Error::Service(ref e)) if e.kind == ErrorKind::InvalidParameter)
     );
     assert!(d.credentials.is_none());
     // Confirmation disabled.
@@ -864,12 +875,7 @@ fn device_vector() -> serde_json::Value {
 }
 
 fn remembered(d: &serde_json::Value, username: &str) -> DeviceCredentials {
-    DeviceCredentials {
-        username: username.into(),
-        device_key: str_of(d, "device_key").into(),
-        device_group_key: str_of(d, "device_group_key").into(),
-        device_password: Password::new(str_of(d, "device_password")),
-    }
+    DeviceCredentials::new(username, str_of(d, "device_key"), str_of(d, "device_group_key"), Password::new(str_of(d, "device_password")))
 }
 
 /// §13.12 Signing in on a remembered device: DEVICE_KEY everywhere, then DEVICE_SRP_AUTH and
@@ -898,8 +904,10 @@ fn remembered_device_sign_in() {
         &req,
         Operation::InitiateAuth,
         json!({
+            // The user typed an alias: the record (keyed by the internal name) is not sent
+            // until the service names the user.
             "AuthFlow": "USER_SRP_AUTH", "ClientId": CLIENT,
-            "AuthParameters": {"USERNAME": typed, "SRP_A": v["A_hex"], "SECRET_HASH": sh(typed), "DEVICE_KEY": dk}
+            "AuthParameters": {"USERNAME": typed, "SRP_A": v["A_hex"], "SECRET_HASH": sh(typed)}
         }),
     );
     let req = send(ok(&mut m, pv_challenge(&v, None), vnow(&v), &mut rng));
@@ -951,6 +959,7 @@ fn remembered_device_sign_in() {
     let s = done(ok(&mut m, tokens_reply(t), vnow(&d), &mut rng));
     assert!(s.new_device.is_none());
     assert!(!s.device_forgotten);
+    assert_eq!(s.device_key.as_deref(), Some(dk), "the tokens are bound to the device");
 }
 
 /// A remembered device the service has forgotten: dropped, the same answer sent again
@@ -1037,12 +1046,7 @@ fn forgotten_device_is_dropped_once() {
 #[test]
 fn refresh() {
     let mut rng = ReplayRng::seeded(13);
-    let device = DeviceCredentials {
-        username: "7d4e-uuid".into(),
-        device_key: "us-east-1_dk".into(),
-        device_group_key: "-gk".into(),
-        device_password: Password::new("pw"),
-    };
+    let device = DeviceCredentials::new("7d4e-uuid", "us-east-1_dk", "-gk", Password::new("pw"));
     let config = plain_config()
         .with_client_secret(ClientSecret::new(SECRET))
         .with_device(device);
@@ -1068,7 +1072,7 @@ fn refresh() {
         .remove("RefreshToken");
     let s = done(ok(&mut m, reply, NOW, &mut rng));
     assert_eq!(
-        s.tokens.refresh_token.as_deref(),
+        s.tokens.refresh_token.as_ref().map(|t| t.expose_secret()),
         Some("rt-1"),
         "the old refresh token is kept"
     );
@@ -1088,9 +1092,14 @@ fn refresh() {
             "AuthFlow": "REFRESH_TOKEN_AUTH", "ClientId": CLIENT, "AuthParameters": {"REFRESH_TOKEN": "rt-1"}
         }),
     );
-    // Rotation.
-    let (mut m, req) =
-        SignIn::start(config, Start::refresh_rotating("rt-1"), NOW, &mut rng).unwrap();
+    // Rotation: no username, so the device key comes with the start.
+    let (mut m, req) = SignIn::start(
+        config,
+        Start::refresh_rotating("rt-1").with_device_key("us-east-1_dk"),
+        NOW,
+        &mut rng,
+    )
+    .unwrap();
     expect(
         &req,
         Operation::GetTokensFromRefreshToken,
@@ -1101,7 +1110,7 @@ fn refresh() {
     let mut reply = tokens_reply("7d4e-uuid");
     reply["AuthenticationResult"]["RefreshToken"] = json!("rt-2");
     let s = done(ok(&mut m, reply, NOW, &mut rng));
-    assert_eq!(s.tokens.refresh_token.as_deref(), Some("rt-2"));
+    assert_eq!(s.tokens.refresh_token.as_ref().map(|t| t.expose_secret()), Some("rt-2"));
 }
 
 /// §13.14 USER_AUTH without a preference: SELECT_CHALLENGE, the user picks email OTP.
@@ -1251,7 +1260,7 @@ fn user_auth_preferred() {
         user_config(&v),
         Start::user_auth_preferring(
             typed,
-            Preferred::PasswordSrp(Password::new(str_of(&v, "password"))),
+            FirstFactor::PasswordSrp(Password::new(str_of(&v, "password"))),
         ),
         vnow(&v),
         &mut rng,
@@ -1283,7 +1292,7 @@ fn user_auth_preferred() {
     let config = plain_config().with_client_secret(ClientSecret::new(SECRET));
     let (mut m, req) = SignIn::start(
         config,
-        Start::user_auth_preferring("jane", Preferred::Password(Password::new("pw"))),
+        Start::user_auth_preferring("jane", FirstFactor::Password(Password::new("pw"))),
         NOW,
         &mut rng,
     )
@@ -1305,7 +1314,7 @@ fn user_auth_passkey() {
     let mut rng = ReplayRng::seeded(16);
     let (mut m, req) = SignIn::start(
         plain_config(),
-        Start::user_auth_preferring("jane", Preferred::WebAuthn),
+        Start::user_auth_preferring("jane", FirstFactor::WebAuthn(None)),
         NOW,
         &mut rng,
     )
@@ -1650,7 +1659,7 @@ fn user_auth_sms_otp() {
     let mut rng = ReplayRng::seeded(22);
     let (mut m, req) = SignIn::start(
         plain_config(),
-        Start::user_auth_preferring("+15550100", Preferred::SmsOtp),
+        Start::user_auth_preferring("+15550100", FirstFactor::SmsOtp),
         NOW,
         &mut rng,
     )

@@ -14,7 +14,7 @@ mod common;
 
 use cognito_signin::{
     Answer, ClientSecret, Config, DeviceCredentials, Error, FirstFactor, MfaType, Misuse, Password,
-    Preferred, Response, SignIn, Start, Step, UnixTime,
+    Response, SignIn, Start, Step, UnixTime,
 };
 use common::{ReplayRng, jwt};
 use proptest::prelude::*;
@@ -147,7 +147,7 @@ fn start(kind: u8) -> Start {
         3 => Start::custom("jane"),
         4 => Start::custom_with_srp("jane", pw()),
         5 => Start::user_auth("jane"),
-        6 => Start::user_auth_preferring("jane", Preferred::PasswordSrp(pw())),
+        6 => Start::user_auth_preferring("jane", FirstFactor::PasswordSrp(pw())),
         7 => Start::refresh("rt", Some("jane".into())),
         _ => Start::refresh_rotating("rt"),
     }
@@ -159,12 +159,7 @@ fn config(secret: bool, device: bool) -> Config {
         c = c.with_client_secret(ClientSecret::new("s3cr3t"));
     }
     if device {
-        c = c.with_device(DeviceCredentials {
-            username: "jane".into(),
-            device_key: "us-east-1_d".into(),
-            device_group_key: "-g".into(),
-            device_password: Password::new("dp"),
-        });
+        c = c.with_device(DeviceCredentials::new("jane", "us-east-1_d", "-g", Password::new("dp")));
     }
     c
 }

@@ -183,7 +183,7 @@ fn start(s: &Scenario, password: &str) -> Start {
         0 => Start::user_srp(name, pw),
         1 => Start::user_password(name, pw),
         2 => Start::admin_user_password(name, pw),
-        _ => Start::user_auth_preferring(name, cognito_signin::Preferred::PasswordSrp(pw)),
+        _ => Start::user_auth_preferring(name, FirstFactor::PasswordSrp(pw)),
     }
 }
 
@@ -268,8 +268,8 @@ fn sign_in(
             }
             match step {
                 Step::Send(next) => request = next,
-                Step::Done(done) => return Ok(*done),
-                other => panic!("{other:?}"),
+                Step::Done(done) => return Ok(done),
+                Step::NeedInput(_) => unreachable!("answered above"),
             }
         }
         panic!("the sign-in did not end");

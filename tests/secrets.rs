@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use cognito_signin::srp::{Ephemeral, Identity, ServerChallenge, ServerSession, Verifier};
 use cognito_signin::{
     Answer, Challenge, ClientSecret, Config, DeviceCredentials, DeviceRegistration, FirstFactor,
-    Password, Preferred, Response, SecretBytes, SignIn, Start, Step, UnixTime,
+    Password, Response, SecretBytes, SignIn, Start, Step, UnixTime,
 };
 use common::{ReplayRng, jwt};
 use serde_json::json;
@@ -68,12 +68,7 @@ fn strings(items: &[&str]) -> Vec<String> {
 }
 
 fn device() -> DeviceCredentials {
-    DeviceCredentials {
-        username: "7d4e-internal".into(),
-        device_key: "us-east-1_d".into(),
-        device_group_key: "-g".into(),
-        device_password: Password::new(DEVICE_PASSWORD),
-    }
+    DeviceCredentials::new("7d4e-internal", "us-east-1_d", "-g", Password::new(DEVICE_PASSWORD))
 }
 
 fn config() -> Config {
@@ -95,7 +90,7 @@ fn secret_strings_and_bytes() {
         Start::user_password("jane", Password::new(PASSWORD)),
         Start::admin_user_password("jane", Password::new(PASSWORD)),
         Start::custom_with_srp("jane", Password::new(PASSWORD)),
-        Start::user_auth_preferring("jane", Preferred::Password(Password::new(PASSWORD))),
+        Start::user_auth_preferring("jane", FirstFactor::Password(Password::new(PASSWORD))),
         Start::refresh(REFRESH_TOKEN, Some("jane".into())),
         Start::refresh_rotating(REFRESH_TOKEN),
     ] {

@@ -232,7 +232,7 @@ fn ministack_refresh_token_auth_with_client_secret() {
 
     let run = server.sign_in(
         app.config(),
-        Start::refresh(&refresh_token, Some(signed_in.username.clone())),
+        Start::refresh(refresh_token.clone(), Some(signed_in.username.clone())),
         no_questions,
     );
     assert_eq!(run.operations(), [InitiateAuth]);
@@ -240,15 +240,15 @@ fn ministack_refresh_token_auth_with_client_secret() {
     assert_eq!(refreshed.username, internal);
     assert_ne!(refreshed.tokens.access_token, signed_in.tokens.access_token);
     assert_eq!(
-        refreshed.tokens.refresh_token.as_deref(),
-        Some(refresh_token.as_str()),
+        refreshed.tokens.refresh_token.as_ref().map(|t| t.expose_secret()),
+        Some(refresh_token.expose_secret()),
         "no rotation: the refresh token that was used"
     );
 
     // SECRET_HASH over the email is refused.
     let run = server.sign_in(
         app.config(),
-        Start::refresh(&refresh_token, Some(email)),
+        Start::refresh(refresh_token.clone(), Some(email)),
         no_questions,
     );
     assert_eq!(service_kind(&run.error()), ErrorKind::NotAuthorized);
@@ -726,20 +726,20 @@ fn moto_refresh_token_auth_with_client_secret() {
 
     let run = server.sign_in(
         app.config(),
-        Start::refresh(&refresh_token, Some(signed_in.username.clone())),
+        Start::refresh(refresh_token.clone(), Some(signed_in.username.clone())),
         no_questions,
     );
     assert_eq!(run.operations(), [InitiateAuth]);
     let refreshed = run.signed_in();
     assert_eq!(refreshed.username, name);
     assert_eq!(
-        refreshed.tokens.refresh_token.as_deref(),
-        Some(refresh_token.as_str())
+        refreshed.tokens.refresh_token.as_ref().map(|t| t.expose_secret()),
+        Some(refresh_token.expose_secret())
     );
 
     let run = server.sign_in(
         app.config(),
-        Start::refresh(&refresh_token, Some(unique("someone-else"))),
+        Start::refresh(refresh_token.clone(), Some(unique("someone-else"))),
         no_questions,
     );
     assert_eq!(service_kind(&run.error()), ErrorKind::NotAuthorized);

@@ -95,13 +95,6 @@ pub(crate) fn parse_error(status: u16, header: Option<&str>, body: &[u8]) -> Opt
     })
 }
 
-/// Whether a body is an error body (it names a type), whatever the status.
-pub(crate) fn names_error(body: &[u8]) -> bool {
-    serde_json::from_slice::<ErrorBody>(body)
-        .map(|b| b.type_.is_some() || b.code.is_some())
-        .unwrap_or(false)
-}
-
 /// An error whose type no one named: 5xx is an internal error, anything else unknown.
 pub(crate) fn unnamed_error(status: u16) -> Option<ServiceError> {
     (status >= 500).then(|| ServiceError {

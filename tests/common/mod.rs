@@ -157,7 +157,7 @@ pub fn prompt(step: Step) -> cognito_signin::Prompt {
 #[track_caller]
 pub fn done(step: Step) -> cognito_signin::SignedIn {
     match step {
-        Step::Done(s) => *s,
+        Step::Done(s) => s,
         other => panic!("expected the end, got {other:?}"),
     }
 }

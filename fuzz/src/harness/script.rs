@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use cognito_signin::{
     Answer, Challenge, ClientSecret, Config, DeviceCredentials, Error, FirstFactor, MfaType,
-    Misuse, Operation, Password, Preferred, Request, Response, SignIn, Start, Step, UnixTime,
+    Misuse, Operation, Password, Request, Response, SignIn, Start, Step, UnixTime,
     secret_hash,
 };
 use serde_json::{Value, json};
@@ -116,12 +116,7 @@ impl Setup {
 
     /// The remembered device.
     pub fn device_credentials() -> DeviceCredentials {
-        DeviceCredentials {
-            username: "7d4e-internal".to_owned(),
-            device_key: DEVICE_KEY.to_owned(),
-            device_group_key: DEVICE_GROUP_KEY.to_owned(),
-            device_password: Password::new(DEVICE_PASSWORD),
-        }
+        DeviceCredentials::new("7d4e-internal", DEVICE_KEY, DEVICE_GROUP_KEY, Password::new(DEVICE_PASSWORD))
     }
 
     /// The configuration.
@@ -157,11 +152,11 @@ impl Setup {
             4 => Start::custom(u),
             5 => Start::custom_with_srp(u, srp()),
             6 => Start::user_auth(u),
-            7 => Start::user_auth_preferring(u, Preferred::Password(plain())),
-            8 => Start::user_auth_preferring(u, Preferred::PasswordSrp(srp())),
-            9 => Start::user_auth_preferring(u, Preferred::EmailOtp),
-            10 => Start::user_auth_preferring(u, Preferred::SmsOtp),
-            11 => Start::user_auth_preferring(u, Preferred::WebAuthn),
+            7 => Start::user_auth_preferring(u, FirstFactor::Password(plain())),
+            8 => Start::user_auth_preferring(u, FirstFactor::PasswordSrp(srp())),
+            9 => Start::user_auth_preferring(u, FirstFactor::EmailOtp),
+            10 => Start::user_auth_preferring(u, FirstFactor::SmsOtp),
+            11 => Start::user_auth_preferring(u, FirstFactor::WebAuthn(None)),
             12 => Start::refresh(REFRESH_TOKEN, Some(u)),
             13 => Start::refresh(REFRESH_TOKEN, None),
             14 => Start::refresh_rotating(REFRESH_TOKEN),
@@ -734,7 +729,6 @@ impl Runner {
                     t.access_token, t.id_token, t.refresh_token
                 )
             }
-            Ok(other) => format!("other {other:?}"),
             Err(e) => {
                 self.phase = Phase::Failed;
                 format!("error {e:?} {e}")
