@@ -514,11 +514,15 @@ fn remembered_device_skips_mfa_and_refreshes() {
     )
     .unwrap();
 
-    // Refresh needs the device key.
+    // Refresh needs the device key: `refresh_start` carries it...
+    assert_eq!(second.device_key.as_deref(), Some(creds.device_key.as_str()));
     let rt = second.tokens.refresh_token.clone().unwrap();
+    w.sign_in(config("pub1"), second.refresh_start().unwrap(), no_questions)
+        .unwrap();
+    // ...and the user's record gives it, found by the internal username.
     w.sign_in(
         config("pub1").with_device(creds.clone()),
-        Start::refresh(rt.clone(), None),
+        Start::refresh(rt.clone(), Some(second.username.clone())),
         no_questions,
     )
     .unwrap();

@@ -729,12 +729,15 @@ impl Runner {
                     t.access_token, t.id_token, t.refresh_token
                 )
             }
+            // A caller's mistake changes nothing: the phase stays as it was.
+            Err(e @ Error::Misuse(_)) => format!("misuse {e:?} {e}"),
+            // The service's errors and broken replies end the sign-in.
             Err(e) => {
                 self.phase = Phase::Failed;
                 format!("error {e:?} {e}")
             }
         };
-        // Any Err is final; Ok only while the sign-in runs.
+        // A service or protocol error is final; a misuse leaves the machine as it was.
         assert_eq!(
             self.machine.is_finished(),
             matches!(self.phase, Phase::Done | Phase::Failed),
