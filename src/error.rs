@@ -62,10 +62,14 @@ pub enum ProtocolError {
 }
 
 /// The caller used the API in a way it does not allow.
+///
+/// A misuse never changes the machine: it waits for the same reply or answer as before, so
+/// the caller can mend the call and make it again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Misuse {
-    /// An earlier call failed: the sign-in is over. Start a new one.
+    /// The service ended the sign-in earlier (an [`Error::Service`] or [`Error::Protocol`]):
+    /// it is over. Start a new one.
     AlreadyFailed,
     /// The sign-in already finished. Start a new one.
     AlreadyDone,
@@ -75,15 +79,18 @@ pub enum Misuse {
     /// [`SignIn::answer`](crate::SignIn::answer) was called while a request is in flight:
     /// feed its reply to [`SignIn::handle`](crate::SignIn::handle).
     ReplyExpected,
-    /// The answer does not fit the open question (for example a code where a new password is
-    /// asked for, or a choice that was not offered).
+    /// The answer does not fit the open question (a code where a new password is asked for,
+    /// a choice that was not offered, an empty code or password, a required attribute without
+    /// a value). The question stays open: answer it again.
     AnswerDoesNotFit,
     /// A caller-supplied SRP private value is empty, zero, or longer than
     /// [`MAX_PRIVATE_BYTES`](crate::srp::MAX_PRIVATE_BYTES).
     BadPrivateValue,
-    /// The random source returned only zero bytes, again and again: it is broken.
+    /// The random source returned only zero bytes, again and again: it is broken. Mend it,
+    /// then make the same call again.
     BrokenRandomSource,
-    /// The time lies outside the years 1970 to 9999 that Cognito's `TIMESTAMP` can express.
+    /// The caller's `now` lies outside the years 1970 to 9999 that Cognito's `TIMESTAMP`
+    /// can express. (A server `Date` outside them is ignored, never this error.)
     TimeOutOfRange,
     /// A caller-supplied value (user pool id, device key, …) is malformed; the field is named.
     BadArgument(&'static str),
@@ -139,7 +146,15 @@ impl fmt::Display for Misuse {
     }
 }
 
-impl core::error::Error for Error {}
+impl core::error::Error for Error {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        Some(match self {
+            Self::Service(e) => e,
+            Self::Protocol(e) => e,
+            Self::Misuse(e) => e,
+        })
+    }
+}
 impl core::error::Error for ProtocolError {}
 impl core::error::Error for ServiceError {}
 impl core::error::Error for Misuse {}
@@ -167,6 +182,7 @@ impl From<Misuse> for Error {
 /// Decide by [`ServiceError::kind`], never by the message: messages are not a contract. The
 /// message is Cognito's text, shown as received (it never holds a password, key or token).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ServiceError {
     /// What went wrong.
     pub kind: ErrorKind,
@@ -174,6 +190,17 @@ pub struct ServiceError {
     pub message: String,
     /// The HTTP status of the reply.
     pub status: u16,
+}
+
+impl ServiceError {
+    /// An error of `kind` with Cognito's `message` and the HTTP `status`.
+    pub fn new(kind: ErrorKind, message: impl Into<String>, status: u16) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            status,
+        }
+    }
 }
 
 impl fmt::Display for ServiceError {

@@ -457,6 +457,7 @@ impl Start {
 
 /// What the caller got back for the last request.
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct Response<'a> {
     /// The HTTP status.
     pub status: u16,

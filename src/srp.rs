@@ -45,7 +45,9 @@ use zeroize::Zeroizing;
 use crate::error::{Error, Misuse};
 use crate::secret::{Password, SecretBytes};
 
-pub use client::{Ephemeral, PasswordClaim, ServerChallenge, Transcript};
+#[doc(hidden)] // for test vectors and the fuzzers; not part of the stable API
+pub use client::Transcript;
+pub use client::{Ephemeral, PasswordClaim, ServerChallenge};
 pub use server::{ServerSession, Verifier};
 
 /// The generator g.
@@ -157,6 +159,7 @@ fn check_private(bytes: &[u8]) -> Result<SecretBytes, Error> {
 }
 
 /// `u = H(padHex(A) ‖ padHex(B))`, given the padHex bytes of both.
+#[doc(hidden)] // for test vectors and the fuzzers; not part of the stable API
 #[must_use]
 pub fn compute_u(a_padded: &[u8], b_padded: &[u8]) -> [u8; 32] {
     let mut h = Sha256::new();
@@ -167,6 +170,7 @@ pub fn compute_u(a_padded: &[u8], b_padded: &[u8]) -> [u8; 32] {
 
 /// `x = H(padHex(salt) ‖ H(realm ‖ user ‖ ":" ‖ password))`, the private key derived from a
 /// password (32 raw bytes, read as an unsigned integer).
+#[doc(hidden)] // for test vectors and the fuzzers; not part of the stable API
 #[must_use]
 pub fn compute_x(identity: &Identity<'_>, password: &Password, salt_padded: &[u8]) -> SecretBytes {
     let mut inner = Sha256::new();
@@ -215,6 +219,7 @@ fn encode_signature(mac: Hmac<Sha256>) -> String {
 
 /// padHex of an integer given as unsigned big-endian bytes (Java's `BigInteger.toByteArray()`
 /// for a non-negative value): leading zeros removed, `00` in front when the top bit is set.
+#[doc(hidden)] // for test vectors and the fuzzers; not part of the stable API
 #[must_use]
 pub fn pad_hex(unsigned_be: &[u8]) -> Vec<u8> {
     encoding::pad_unsigned(unsigned_be)

@@ -200,11 +200,7 @@ fn access() -> String {
 }
 
 fn service(kind: ErrorKind, status: u16) -> Error {
-    Error::Service(cognito_signin::ServiceError {
-        kind,
-        message: String::new(),
-        status,
-    })
+    Error::Service(cognito_signin::ServiceError::new(kind, "", status))
 }
 
 #[allow(clippy::too_many_lines)]

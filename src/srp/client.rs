@@ -111,6 +111,7 @@ impl Ephemeral {
     ///
     /// # Errors
     /// As [`Ephemeral::respond`].
+    #[doc(hidden)] // for test vectors and the fuzzers; not part of the stable API
     pub fn respond_with_transcript(
         &self,
         identity: &Identity<'_>,

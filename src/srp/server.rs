@@ -264,6 +264,7 @@ impl ServerSession {
     ///
     /// # Errors
     /// As [`ServerSession::verify`], for `SRP_A`.
+    #[doc(hidden)] // for test vectors and the fuzzers; not part of the stable API
     pub fn premaster(&self, srp_a_hex: &str) -> Result<(Vec<u8>, SecretBytes), Error> {
         let a = parse_hex("SRP_A", srp_a_hex, false, MAX_HEX_DIGITS)?;
         if math::is_zero_mod_n(&a.magnitude).unwrap_or(true) {
