@@ -218,7 +218,11 @@ fn default_device_name() -> String {
     } else {
         "other"
     };
-    alloc::format!("{} {} ({os} {arch})", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
+    alloc::format!(
+        "{} {} ({os} {arch})",
+        env!("CARGO_PKG_NAME"),
+        env!("CARGO_PKG_VERSION")
+    )
 }
 
 /// A remembered device: what to store after [`ConfirmDevice`](crate::Operation::ConfirmDevice)

@@ -14,7 +14,6 @@ use core::fmt;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-
 /// Longest reply body accepted, in bytes, error replies included; checked before any parsing.
 pub const MAX_REPLY_BYTES: usize = 1 << 20;
 /// Longest `Session` accepted (the service model's limit).
@@ -270,4 +269,3 @@ pub(crate) struct GetTokensFromRefreshToken<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) client_metadata: Option<&'a BTreeMap<String, String>>,
 }
-

@@ -24,8 +24,8 @@ use cognito_signin::srp::{
 };
 use cognito_signin::{
     Answer, Config, DeviceCredentials, Error, ErrorKind, MAX_CHALLENGE_PARAMETERS, MAX_NAME_CHARS,
-    MAX_PARAMETER_CHARS, MAX_REPLY_BYTES, MAX_SESSION_CHARS, MAX_TOKEN_CHARS, Misuse, Password,
-    MfaType, Operation, ProtocolError, Response, SignIn, Start, Step, UnixTime,
+    MAX_PARAMETER_CHARS, MAX_REPLY_BYTES, MAX_SESSION_CHARS, MAX_TOKEN_CHARS, MfaType, Misuse,
+    Operation, Password, ProtocolError, Response, SignIn, Start, Step, UnixTime,
 };
 use common::{ReplayRng, jwt, tokens_reply};
 use num_bigint::BigUint;
@@ -70,6 +70,8 @@ enum At {
     Plain,
     /// `GetTokensFromRefreshToken` sent.
     Refresh,
+    /// `REFRESH_TOKEN_AUTH` sent.
+    RefreshToken,
     /// `MFA_SETUP` answered with TOTP: waiting for `AssociateSoftwareToken`.
     Associate,
     /// `PASSWORD_VERIFIER` answered: waiting for the next challenge or the tokens.
@@ -95,6 +97,7 @@ fn machine(at: At, rng: &mut ReplayRng) -> SignIn {
         At::Srp | At::AfterVerifier => Start::user_srp("jane", Password::new(PASSWORD)),
         At::Plain | At::Associate => Start::user_password("jane", Password::new(PASSWORD)),
         At::Refresh => Start::refresh_rotating("refresh-token"),
+        At::RefreshToken => Start::refresh("refresh-token", None),
     };
     let (mut m, _) = SignIn::start(config(), start, NOW, rng).unwrap();
     match at {
@@ -449,6 +452,42 @@ fn catalogue() -> Vec<Case> {
             &json!({"SecretCode": "A".repeat(513)}),
             FieldTooLong("SecretCode"),
         ),
+        json_case(
+            "a SecretCode with digits outside base32",
+            At::Associate,
+            &json!({"SecretCode": "JBSWY3DP0189"}),
+            BadEncoding("SecretCode"),
+        ),
+        json_case(
+            "NEW_PASSWORD_REQUIRED in reply to REFRESH_TOKEN_AUTH",
+            At::RefreshToken,
+            &challenge("NEW_PASSWORD_REQUIRED", &json!({})),
+            UnexpectedChallenge("NEW_PASSWORD_REQUIRED"),
+        ),
+        json_case(
+            "SOFTWARE_TOKEN_MFA in reply to REFRESH_TOKEN_AUTH",
+            At::RefreshToken,
+            &challenge("SOFTWARE_TOKEN_MFA", &json!({})),
+            UnexpectedChallenge("SOFTWARE_TOKEN_MFA"),
+        ),
+        json_case(
+            "CUSTOM_CHALLENGE in reply to REFRESH_TOKEN_AUTH",
+            At::RefreshToken,
+            &challenge("CUSTOM_CHALLENGE", &json!({"q": "?"})),
+            UnexpectedChallenge("CUSTOM_CHALLENGE"),
+        ),
+        json_case(
+            "DEVICE_SRP_AUTH in reply to REFRESH_TOKEN_AUTH",
+            At::RefreshToken,
+            &challenge("DEVICE_SRP_AUTH", &json!({})),
+            UnexpectedChallenge("DEVICE_SRP_AUTH"),
+        ),
+        json_case(
+            "an unknown challenge in reply to REFRESH_TOKEN_AUTH",
+            At::RefreshToken,
+            &challenge("NEW_KIND", &json!({})),
+            UnknownChallenge("NEW_KIND".into()),
+        ),
         case(
             "a body larger than MAX_REPLY_BYTES",
             At::Plain,
@@ -782,9 +821,14 @@ fn out_of_order_calls_change_nothing() {
         Error::Misuse(Misuse::AnswerExpected)
     );
     assert!(!m.is_finished());
-    let step = m.answer(Answer::Code("123456".into()), NOW, &mut rng).unwrap();
+    let step = m
+        .answer(Answer::Code("123456".into()), NOW, &mut rng)
+        .unwrap();
     assert!(matches!(step, Step::Send(_)), "{step:?}");
-    assert!(matches!(ok_reply(&mut m, &tokens_reply(USER_ID), &mut rng), Step::Done(_)));
+    assert!(matches!(
+        ok_reply(&mut m, &tokens_reply(USER_ID), &mut rng),
+        Step::Done(_)
+    ));
     // An answer while a request is in flight: the reply is still awaited.
     let mut m = machine(At::Plain, &mut rng);
     assert_eq!(
@@ -792,7 +836,10 @@ fn out_of_order_calls_change_nothing() {
             .unwrap_err(),
         Error::Misuse(Misuse::ReplyExpected)
     );
-    assert!(matches!(ok_reply(&mut m, &tokens_reply(USER_ID), &mut rng), Step::Done(_)));
+    assert!(matches!(
+        ok_reply(&mut m, &tokens_reply(USER_ID), &mut rng),
+        Step::Done(_)
+    ));
     // A reply after the end, twice: still "done", never "failed".
     assert_eq!(
         m.handle(Response::new(200, b"{}"), NOW, &mut rng)
@@ -830,7 +877,10 @@ fn wrong_answers_leave_the_question_open() {
         (
             "MFA_SETUP",
             json!({"MFAS_CAN_SETUP": "[\"SOFTWARE_TOKEN_MFA\"]"}),
-            vec![Answer::SetUpEmail("jane@example.com".into()), Answer::Code("1".into())],
+            vec![
+                Answer::SetUpEmail("jane@example.com".into()),
+                Answer::Code("1".into()),
+            ],
             Answer::SetUpTotp,
         ),
         (
@@ -858,7 +908,10 @@ fn wrong_answers_leave_the_question_open() {
         (
             "PASSWORD",
             json!({}),
-            vec![Answer::Password(Password::new("")), Answer::Code("1".into())],
+            vec![
+                Answer::Password(Password::new("")),
+                Answer::Code("1".into()),
+            ],
             Answer::Password(Password::new(PASSWORD)),
         ),
     ];
@@ -881,7 +934,10 @@ fn wrong_answers_leave_the_question_open() {
             panic!("{name}: sent after {asked:?}");
         };
         if name != "MFA_SETUP" {
-            assert!(matches!(ok_reply(&mut m, &tokens_reply(USER_ID), &mut rng), Step::Done(_)));
+            assert!(matches!(
+                ok_reply(&mut m, &tokens_reply(USER_ID), &mut rng),
+                Step::Done(_)
+            ));
         } else {
             assert_eq!(request.operation(), Operation::AssociateSoftwareToken);
         }
@@ -915,7 +971,12 @@ fn time_out_of_range() {
 #[test]
 fn forgotten_device_twice() {
     let mut rng = ReplayRng::seeded(44);
-    let config = config().with_device(DeviceCredentials::new(USER_ID, "us-east-1_d", "-g", Password::new("device-password")));
+    let config = config().with_device(DeviceCredentials::new(
+        USER_ID,
+        "us-east-1_d",
+        "-g",
+        Password::new("device-password"),
+    ));
     let (mut m, _) = SignIn::start(
         config,
         Start::user_password(USER_ID, Password::new(PASSWORD)),

@@ -17,8 +17,8 @@ use std::collections::BTreeMap;
 use cognito_signin::srp::PrivateSize;
 use cognito_signin::{
     Answer, Challenge, ClientSecret, Config, DeviceCredentials, DeviceStatus, Error, ErrorKind,
-    FirstFactor, MfaType, Misuse, Operation, Password, ProtocolError, Response, SignIn,
-    Start, UnixTime, secret_hash,
+    FirstFactor, MfaType, Misuse, Operation, Password, ProtocolError, Response, SignIn, Start,
+    UnixTime, secret_hash,
 };
 use common::*;
 use serde_json::json;
@@ -108,7 +108,11 @@ fn user_srp_auth_no_mfa() {
     let signed = done(ok(&mut m, tokens_reply(t), vnow(&v), &mut rng));
     assert_eq!(signed.username, t);
     assert_eq!(
-        signed.tokens.refresh_token.as_ref().map(|t| t.expose_secret()),
+        signed
+            .tokens
+            .refresh_token
+            .as_ref()
+            .map(|t| t.expose_secret()),
         Some("refresh-token-1")
     );
     assert_eq!(signed.tokens.expires_at, UnixTime(vnow(&v).0 + 3600));
@@ -263,7 +267,11 @@ fn select_mfa_type() {
             .unwrap_err(),
         Error::Misuse(Misuse::AnswerDoesNotFit)
     );
-    let asked = send(other.answer(Answer::Mfa(MfaType::Sms), NOW, &mut rng).unwrap());
+    let asked = send(
+        other
+            .answer(Answer::Mfa(MfaType::Sms), NOW, &mut rng)
+            .unwrap(),
+    );
     assert_eq!(asked.operation(), Operation::RespondToAuthChallenge);
     // Without MFAS_CAN_CHOOSE, any of the three methods is offered.
     let mut any = password_start(plain_config(), "jane", &mut rng);
@@ -279,7 +287,10 @@ fn select_mfa_type() {
             options: vec![MfaType::Sms, MfaType::SoftwareToken, MfaType::Email]
         }
     );
-    send(any.answer(Answer::Mfa(MfaType::Email), NOW, &mut rng).unwrap());
+    let _ = send(
+        any.answer(Answer::Mfa(MfaType::Email), NOW, &mut rng)
+            .unwrap(),
+    );
 
     let req = send(
         m.answer(Answer::Mfa(MfaType::SoftwareToken), NOW, &mut rng)
@@ -421,6 +432,23 @@ fn mfa_setup_email() {
         NOW,
         &mut rng,
     ));
+    // A rejected address is asked again, with the error.
+    let _ = send(
+        m.answer(Answer::SetUpEmail("not-an-address".into()), NOW, &mut rng)
+            .unwrap(),
+    );
+    let q = prompt(
+        fail(
+            &mut m,
+            "InvalidParameterException",
+            "Invalid email address format.",
+            NOW,
+            &mut rng,
+        )
+        .unwrap(),
+    );
+    assert!(matches!(q.challenge, Challenge::MfaSetup { .. }));
+    assert_eq!(q.previous_error.unwrap().kind, ErrorKind::InvalidParameter);
     let req = send(
         m.answer(Answer::SetUpEmail("jane@example.com".into()), NOW, &mut rng)
             .unwrap(),
@@ -490,9 +518,14 @@ fn new_password_required() {
             user_attributes: current.clone(),
         }
     );
-    // The caller echoes everything it was shown plus the required one: only writable ones go.
+    // The caller echoes everything it was shown plus the required one: only writable ones
+    // with a value go (service-managed ones and empty values never do).
     let mut attributes = current;
     attributes.insert("userAttributes.name".into(), "Jane Doe".into());
+    attributes.insert("nickname".into(), String::new());
+    attributes.insert("identities".into(), "[]".into());
+    attributes.insert("cognito:user_status".into(), "FORCE_CHANGE_PASSWORD".into());
+    attributes.insert("sub".into(), "7d4e".into());
     let answer = |pw: &str| Answer::NewPassword {
         password: Password::new(pw),
         attributes: attributes.clone(),
@@ -875,7 +908,12 @@ fn device_vector() -> serde_json::Value {
 }
 
 fn remembered(d: &serde_json::Value, username: &str) -> DeviceCredentials {
-    DeviceCredentials::new(username, str_of(d, "device_key"), str_of(d, "device_group_key"), Password::new(str_of(d, "device_password")))
+    DeviceCredentials::new(
+        username,
+        str_of(d, "device_key"),
+        str_of(d, "device_group_key"),
+        Password::new(str_of(d, "device_password")),
+    )
 }
 
 /// §13.12 Signing in on a remembered device: DEVICE_KEY everywhere, then DEVICE_SRP_AUTH and
@@ -959,7 +997,11 @@ fn remembered_device_sign_in() {
     let s = done(ok(&mut m, tokens_reply(t), vnow(&d), &mut rng));
     assert!(s.new_device.is_none());
     assert!(!s.device_forgotten);
-    assert_eq!(s.device_key.as_deref(), Some(dk), "the tokens are bound to the device");
+    assert_eq!(
+        s.device_key.as_deref(),
+        Some(dk),
+        "the tokens are bound to the device"
+    );
 }
 
 /// A remembered device the service has forgotten: dropped, the same answer sent again
@@ -1110,7 +1152,10 @@ fn refresh() {
     let mut reply = tokens_reply("7d4e-uuid");
     reply["AuthenticationResult"]["RefreshToken"] = json!("rt-2");
     let s = done(ok(&mut m, reply, NOW, &mut rng));
-    assert_eq!(s.tokens.refresh_token.as_ref().map(|t| t.expose_secret()), Some("rt-2"));
+    assert_eq!(
+        s.tokens.refresh_token.as_ref().map(|t| t.expose_secret()),
+        Some("rt-2")
+    );
 }
 
 /// §13.14 USER_AUTH without a preference: SELECT_CHALLENGE, the user picks email OTP.

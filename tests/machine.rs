@@ -159,7 +159,12 @@ fn config(secret: bool, device: bool) -> Config {
         c = c.with_client_secret(ClientSecret::new("s3cr3t"));
     }
     if device {
-        c = c.with_device(DeviceCredentials::new("jane", "us-east-1_d", "-g", Password::new("dp")));
+        c = c.with_device(DeviceCredentials::new(
+            "jane",
+            "us-east-1_d",
+            "-g",
+            Password::new("dp"),
+        ));
     }
     c
 }

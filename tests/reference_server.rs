@@ -17,8 +17,8 @@ use cognito_signin::server::{
 };
 use cognito_signin::{
     Answer, Challenge, ClientSecret, Config, DeviceCredentials, DeviceStatus, Error, ErrorKind,
-    FirstFactor, MfaType, Password, Prompt, Request, Response, SignIn, SignedIn, Start,
-    Step, UnixTime,
+    FirstFactor, MfaType, Password, Prompt, Request, Response, SignIn, SignedIn, Start, Step,
+    UnixTime,
 };
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -204,7 +204,10 @@ fn client_secret_and_alias() {
             no_questions,
         )
         .unwrap();
-    assert_eq!(r.tokens.refresh_token.as_ref().map(|t| t.expose_secret()), Some(rt.expose_secret()));
+    assert_eq!(
+        r.tokens.refresh_token.as_ref().map(|t| t.expose_secret()),
+        Some(rt.expose_secret())
+    );
     let e = w
         .sign_in(
             cfg.clone(),
@@ -515,10 +518,17 @@ fn remembered_device_skips_mfa_and_refreshes() {
     .unwrap();
 
     // Refresh needs the device key: `refresh_start` carries it...
-    assert_eq!(second.device_key.as_deref(), Some(creds.device_key.as_str()));
+    assert_eq!(
+        second.device_key.as_deref(),
+        Some(creds.device_key.as_str())
+    );
     let rt = second.tokens.refresh_token.clone().unwrap();
-    w.sign_in(config("pub1"), second.refresh_start().unwrap(), no_questions)
-        .unwrap();
+    w.sign_in(
+        config("pub1"),
+        second.refresh_start().unwrap(),
+        no_questions,
+    )
+    .unwrap();
     // ...and the user's record gives it, found by the internal username.
     w.sign_in(
         config("pub1").with_device(creds.clone()),

@@ -68,7 +68,12 @@ fn strings(items: &[&str]) -> Vec<String> {
 }
 
 fn device() -> DeviceCredentials {
-    DeviceCredentials::new("7d4e-internal", "us-east-1_d", "-g", Password::new(DEVICE_PASSWORD))
+    DeviceCredentials::new(
+        "7d4e-internal",
+        "us-east-1_d",
+        "-g",
+        Password::new(DEVICE_PASSWORD),
+    )
 }
 
 fn config() -> Config {

@@ -240,7 +240,11 @@ fn ministack_refresh_token_auth_with_client_secret() {
     assert_eq!(refreshed.username, internal);
     assert_ne!(refreshed.tokens.access_token, signed_in.tokens.access_token);
     assert_eq!(
-        refreshed.tokens.refresh_token.as_ref().map(|t| t.expose_secret()),
+        refreshed
+            .tokens
+            .refresh_token
+            .as_ref()
+            .map(|t| t.expose_secret()),
         Some(refresh_token.expose_secret()),
         "no rotation: the refresh token that was used"
     );
@@ -733,7 +737,11 @@ fn moto_refresh_token_auth_with_client_secret() {
     let refreshed = run.signed_in();
     assert_eq!(refreshed.username, name);
     assert_eq!(
-        refreshed.tokens.refresh_token.as_ref().map(|t| t.expose_secret()),
+        refreshed
+            .tokens
+            .refresh_token
+            .as_ref()
+            .map(|t| t.expose_secret()),
         Some(refresh_token.expose_secret())
     );
 

@@ -119,7 +119,9 @@ enum Srp {
         password: Password,
     },
     /// `SRP_A` went out for the device: `DEVICE_PASSWORD_VERIFIER` comes next.
-    Device { ephemeral: Ephemeral },
+    Device {
+        ephemeral: Ephemeral,
+    },
 }
 
 /// An `InitiateAuth` / `RespondToAuthChallenge` as sent, kept to send again without
@@ -456,8 +458,7 @@ impl Machine {
                                 password,
                             };
                         }
-                        FirstFactor::EmailOtp | FirstFactor::SmsOtp | FirstFactor::WebAuthn(_) => {
-                        }
+                        FirstFactor::EmailOtp | FirstFactor::SmsOtp | FirstFactor::WebAuthn(_) => {}
                     }
                 }
                 AuthFlow::UserAuth

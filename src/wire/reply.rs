@@ -44,9 +44,8 @@ pub(crate) fn read<T: Success>(operation: Operation, raw: &Raw<'_>) -> Result<T,
     if raw.body.len() > MAX_REPLY_BYTES {
         return Err(ProtocolError::FieldTooLong("body").into());
     }
-    let as_error = || {
-        parse_error(raw.status, raw.error_type, raw.body).or_else(|| unnamed_error(raw.status))
-    };
+    let as_error =
+        || parse_error(raw.status, raw.error_type, raw.body).or_else(|| unnamed_error(raw.status));
     if !(200..300).contains(&raw.status) {
         return Err(as_error()
             .ok_or(ProtocolError::UnexpectedStatus(raw.status))?
@@ -199,14 +198,18 @@ pub(crate) struct AuthenticationResult {
 }
 
 /// `NewDeviceMetadata`'s keys, or what is wrong with them.
-pub(crate) fn device_metadata(value: &serde_json::Value) -> Result<(String, String), ProtocolError> {
+pub(crate) fn device_metadata(
+    value: &serde_json::Value,
+) -> Result<(String, String), ProtocolError> {
     let object = value
         .as_object()
         .ok_or(ProtocolError::BadJson("NewDeviceMetadata"))?;
     let key = |field: &'static str| -> Result<String, ProtocolError> {
         let text = match object.get(field) {
             None | Some(serde_json::Value::Null) => return Err(ProtocolError::MissingField(field)),
-            Some(v) => v.as_str().ok_or(ProtocolError::BadJson("NewDeviceMetadata"))?,
+            Some(v) => v
+                .as_str()
+                .ok_or(ProtocolError::BadJson("NewDeviceMetadata"))?,
         };
         if text.is_empty() {
             return Err(ProtocolError::EmptyField(field));

@@ -195,7 +195,13 @@ mod tests {
 
     #[test]
     fn challenge_names_round_trip() {
-        for name in ["PASSWORD_VERIFIER", "SMS_OTP", "WEB_AUTHN", "ADMIN_NO_SRP_AUTH", "NEW"] {
+        for name in [
+            "PASSWORD_VERIFIER",
+            "SMS_OTP",
+            "WEB_AUTHN",
+            "ADMIN_NO_SRP_AUTH",
+            "NEW",
+        ] {
             assert_eq!(ChallengeName::from_name(name).as_str(), name);
         }
         assert_eq!(ChallengeName::from_name("NEW").known_name(), None);

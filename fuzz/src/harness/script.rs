@@ -6,8 +6,7 @@ use std::collections::BTreeMap;
 
 use cognito_signin::{
     Answer, Challenge, ClientSecret, Config, DeviceCredentials, Error, FirstFactor, MfaType,
-    Misuse, Operation, Password, Request, Response, SignIn, Start, Step, UnixTime,
-    secret_hash,
+    Misuse, Operation, Password, Request, Response, SignIn, Start, Step, UnixTime, secret_hash,
 };
 use serde_json::{Value, json};
 
@@ -116,7 +115,12 @@ impl Setup {
 
     /// The remembered device.
     pub fn device_credentials() -> DeviceCredentials {
-        DeviceCredentials::new("7d4e-internal", DEVICE_KEY, DEVICE_GROUP_KEY, Password::new(DEVICE_PASSWORD))
+        DeviceCredentials::new(
+            "7d4e-internal",
+            DEVICE_KEY,
+            DEVICE_GROUP_KEY,
+            Password::new(DEVICE_PASSWORD),
+        )
     }
 
     /// The configuration.

@@ -77,14 +77,19 @@ impl Asking {
             ) => {
                 let given = |name: &str| {
                     let prefixed = [param::USER_ATTRIBUTE_PREFIX, name].concat();
-                    [attributes.get(name), attributes.get(&prefixed), user_attributes.get(name)]
-                        .into_iter()
-                        .flatten()
-                        .any(|v| !v.is_empty())
+                    [
+                        attributes.get(name),
+                        attributes.get(&prefixed),
+                        user_attributes.get(name),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .any(|v| !v.is_empty())
                 };
                 !password.expose_secret().is_empty() && required.iter().all(|r| given(r))
             }
-            (Self::Custom(_), Answer::Custom(_)) | (Self::RememberDevice(_), Answer::RememberDevice(_)) => true,
+            (Self::Custom(_), Answer::Custom(_))
+            | (Self::RememberDevice(_), Answer::RememberDevice(_)) => true,
             (Self::SelectChallenge(available), Answer::FirstFactor(factor)) => {
                 let password_ok = match factor {
                     FirstFactor::Password(pw) | FirstFactor::PasswordSrp(pw) => {
@@ -149,7 +154,10 @@ impl Machine {
                     friendly_device_name: self.config.totp_device_name.as_deref(),
                 };
                 let request = Request::new(Operation::VerifySoftwareToken, wire::to_body(&body));
-                Ok((State::Awaiting(Awaiting::Verify(setup)), Step::Send(request)))
+                Ok((
+                    State::Awaiting(Awaiting::Verify(setup)),
+                    Step::Send(request),
+                ))
             }
             (
                 asking @ Asking::NewPassword { .. },
@@ -160,7 +168,9 @@ impl Machine {
             ) => {
                 let mut extra = alloc::vec![p(param::NEW_PASSWORD, password.expose_secret())];
                 for (name, value) in &attributes {
-                    let name = name.strip_prefix(param::USER_ATTRIBUTE_PREFIX).unwrap_or(name);
+                    let name = name
+                        .strip_prefix(param::USER_ATTRIBUTE_PREFIX)
+                        .unwrap_or(name);
                     if value.is_empty() || read_only(name) {
                         continue;
                     }
@@ -170,12 +180,9 @@ impl Machine {
                 let call = self.respond(ChallengeName::NewPasswordRequired, extra, false);
                 Ok(self.send(call, Srp::None, Some(asking)))
             }
-            (Asking::Custom(_), Answer::Custom(text)) => Ok(self.send_one(
-                ChallengeName::CustomChallenge,
-                param::ANSWER,
-                &text,
-                true,
-            )),
+            (Asking::Custom(_), Answer::Custom(text)) => {
+                Ok(self.send_one(ChallengeName::CustomChallenge, param::ANSWER, &text, true))
+            }
             (asking @ Asking::SelectChallenge(_), Answer::FirstFactor(factor)) => {
                 let mut extra = alloc::vec![p(param::ANSWER, factor.name())];
                 match factor {
@@ -278,4 +285,3 @@ impl Machine {
         )
     }
 }
-

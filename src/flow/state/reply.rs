@@ -24,7 +24,12 @@ use crate::wire::vocab::{ChallengeName, param, token_username};
 use crate::wire::{self, MAX_NAME_CHARS, MAX_SESSION_CHARS, Operation, Request};
 
 /// `NEW_PASSWORD_REQUIRED` answers never send these back: the service manages them.
-const READ_ONLY_ATTRIBUTES: [&str; 4] = ["sub", "email_verified", "phone_number_verified", "identities"];
+const READ_ONLY_ATTRIBUTES: [&str; 4] = [
+    "sub",
+    "email_verified",
+    "phone_number_verified",
+    "identities",
+];
 
 /// Whether the attribute `name` (without prefix) is the service's to set.
 pub(super) fn read_only(name: &str) -> bool {
@@ -110,7 +115,11 @@ impl Machine {
     /// The service answers `ResourceNotFoundException` to a request with a key it no longer
     /// knows ("Device does not exist."); the decision rests on the kind and on what was
     /// sent, never on the message.
-    fn without_forgotten_device(&mut self, mut call: Call, err: &ServiceError) -> Result<Call, Error> {
+    fn without_forgotten_device(
+        &mut self,
+        mut call: Call,
+        err: &ServiceError,
+    ) -> Result<Call, Error> {
         if err.kind != ErrorKind::ResourceNotFound
             || self.ctx.device_forgotten
             || !call.carries_device()
@@ -181,7 +190,14 @@ impl Machine {
         {
             self.set_username(user);
         }
-        self.on_challenge(challenge, params, reply.available_challenges, srp, fresh, now)
+        self.on_challenge(
+            challenge,
+            params,
+            reply.available_challenges,
+            srp,
+            fresh,
+            now,
+        )
     }
 
     fn set_username(&mut self, name: &str) {
@@ -214,7 +230,9 @@ impl Machine {
         match &challenge {
             ChallengeName::PasswordVerifier => self.password_verifier(&params, srp, now),
             ChallengeName::DeviceSrpAuth => self.device_srp_auth(fresh),
-            ChallengeName::DevicePasswordVerifier => self.device_password_verifier(&params, srp, now),
+            ChallengeName::DevicePasswordVerifier => {
+                self.device_password_verifier(&params, srp, now)
+            }
             ChallengeName::SmsMfa => code(Challenge::SmsMfa {
                 destination: destination(),
             }),
@@ -257,14 +275,21 @@ impl Machine {
                 (Srp::User { password, .. }, Some(ephemeral)) => {
                     let a = ephemeral.public_hex();
                     let call = self.respond(challenge, alloc::vec![p(param::SRP_A, &a)], false);
-                    Ok(self.send(call, Srp::User { ephemeral, password }, None))
+                    Ok(self.send(
+                        call,
+                        Srp::User {
+                            ephemeral,
+                            password,
+                        },
+                        None,
+                    ))
                 }
                 _ => Ok(prompt(Asking::Password { srp: true }, None)),
             },
             ChallengeName::WebAuthn => {
-                let options = params
-                    .get(param::CREDENTIAL_REQUEST_OPTIONS)
-                    .ok_or(ProtocolError::MissingField(param::CREDENTIAL_REQUEST_OPTIONS))?;
+                let options = params.get(param::CREDENTIAL_REQUEST_OPTIONS).ok_or(
+                    ProtocolError::MissingField(param::CREDENTIAL_REQUEST_OPTIONS),
+                )?;
                 Ok(prompt(Asking::WebAuthn(options.clone()), None))
             }
             ChallengeName::AdminNoSrpAuth => {
@@ -513,7 +538,6 @@ impl Machine {
         done(&self.ctx, tokens, username, Some(new_device))
     }
 }
-
 
 /// The tokens of a refresh reply; a challenge is refused.
 fn refresh_result(reply: AuthReply) -> Result<AuthenticationResult, Error> {
