@@ -10,7 +10,6 @@ use core::borrow::Borrow;
 use core::fmt;
 
 use rand_core::CryptoRng;
-use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Misuse, ServiceError};
 use crate::secret::{ClientSecret, Password, RefreshToken};
@@ -229,21 +228,25 @@ fn default_device_name() -> String {
 /// and hand back through [`Config::with_device`] on the next sign-in. Serializable with
 /// serde; the device password in it is a long-term secret, so store the record as you store
 /// refresh tokens.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "camelCase", deny_unknown_fields)
+)]
 #[non_exhaustive]
 pub struct DeviceCredentials {
     /// The internal username of the user the device belongs to (`USER_ID_FOR_SRP`, the
     /// access token's `username`): key stored records by it, not by an alias.
     pub username: String,
     /// `DeviceKey` from `NewDeviceMetadata`.
-    #[serde(alias = "device_key")]
+    #[cfg_attr(feature = "serde", serde(alias = "device_key"))]
     pub device_key: String,
     /// `DeviceGroupKey` from `NewDeviceMetadata`.
-    #[serde(alias = "device_group_key")]
+    #[cfg_attr(feature = "serde", serde(alias = "device_group_key"))]
     pub device_group_key: String,
     /// The device password chosen at registration.
-    #[serde(alias = "device_password")]
+    #[cfg_attr(feature = "serde", serde(alias = "device_password"))]
     pub device_password: Password,
 }
 
@@ -501,6 +504,44 @@ impl<'a> Response<'a> {
     }
 }
 
+/// A reply as the caller received it, owned: the JSON form's reply input. Read one from
+/// JSON, then hand [`Reply::as_response`] to [`SignIn::handle`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Reply {
+    /// The HTTP status.
+    pub status: u16,
+    /// The body, as text.
+    pub body: String,
+    /// The `x-amzn-ErrorType` header, when present.
+    pub error_type: Option<String>,
+    /// The `Date` header, when present.
+    pub date: Option<String>,
+}
+
+impl Reply {
+    /// A reply with its status and body only.
+    pub fn new(status: u16, body: impl Into<String>) -> Self {
+        Self {
+            status,
+            body: body.into(),
+            error_type: None,
+            date: None,
+        }
+    }
+
+    /// The reply as [`SignIn::handle`] takes it.
+    #[must_use]
+    pub fn as_response(&self) -> Response<'_> {
+        Response {
+            status: self.status,
+            body: self.body.as_bytes(),
+            error_type: self.error_type.as_deref(),
+            date: self.date.as_deref(),
+        }
+    }
+}
+
 /// What to do next: the only three things a sign-in can ask of its caller, so a `match` on
 /// it needs no catch-all arm.
 #[must_use]
@@ -517,6 +558,11 @@ pub enum Step {
 
 /// A question for the user.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "camelCase", deny_unknown_fields)
+)]
 #[non_exhaustive]
 pub struct Prompt {
     /// What to ask.
@@ -599,6 +645,16 @@ impl FirstFactor {
 /// `Debug` shows everything but the TOTP secret of [`Challenge::TotpSetup`] (and the URI that
 /// carries it): it seeds every future code, so it must not reach logs.
 #[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(
+        tag = "type",
+        rename_all = "camelCase",
+        rename_all_fields = "camelCase",
+        deny_unknown_fields
+    )
+)]
 #[non_exhaustive]
 pub enum Challenge {
     /// `SMS_MFA`: the code sent by SMS. Answer [`Answer::Code`].
@@ -796,6 +852,11 @@ impl fmt::Debug for Answer {
 
 /// The tokens of a finished sign-in. `Debug` shows none of them.
 #[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "camelCase", deny_unknown_fields)
+)]
 #[non_exhaustive]
 pub struct Tokens {
     /// `AccessToken` (JWT).
@@ -825,6 +886,16 @@ impl fmt::Debug for Tokens {
 
 /// What happened to a device the pool issued during this sign-in.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(
+        tag = "type",
+        content = "error",
+        rename_all = "camelCase",
+        deny_unknown_fields
+    )
+)]
 #[non_exhaustive]
 pub enum DeviceStatus {
     /// Registered and remembered (store [`NewDevice::credentials`]).
@@ -842,6 +913,11 @@ pub enum DeviceStatus {
 
 /// A device the pool issued (`NewDeviceMetadata`) and what became of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "camelCase", deny_unknown_fields)
+)]
 #[non_exhaustive]
 pub struct NewDevice {
     /// `DeviceKey`.
@@ -856,6 +932,11 @@ pub struct NewDevice {
 
 /// A finished sign-in.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "camelCase", deny_unknown_fields)
+)]
 #[non_exhaustive]
 pub struct SignedIn {
     /// The tokens.

@@ -9,6 +9,8 @@ extern crate std;
 mod device;
 mod error;
 mod flow;
+#[cfg(feature = "serde")]
+mod json;
 mod secret;
 mod secret_hash;
 #[cfg(feature = "server")]
@@ -22,8 +24,11 @@ pub use device::DeviceRegistration;
 pub use error::{Error, ErrorKind, Misuse, ProtocolError, ServiceError};
 pub use flow::{
     Answer, Challenge, Config, DeviceCredentials, DeviceStatus, FirstFactor, MfaType, NewDevice,
-    Prompt, Response, SignIn, SignedIn, Start, Step, Tokens,
+    Prompt, Reply, Response, SignIn, SignedIn, Start, Step, Tokens,
 };
+#[cfg(feature = "serde")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
+pub use json::JSON_FORM_VERSION;
 pub use secret::{ClientSecret, Password, RefreshToken, SecretBytes};
 pub use secret_hash::secret_hash;
 pub use srp::PrivateSize;

@@ -724,6 +724,12 @@ fn every_bad_reply_gets_its_typed_error_and_ends_the_sign_in() {
             }
             _ => assert_eq!(got.as_ref().err(), Some(&c.expect), "{}", c.what),
         }
+        // Every error crosses the JSON form and comes back the same.
+        let err = got.as_ref().unwrap_err();
+        let json = serde_json::to_value(err).unwrap();
+        let back: Error = serde_json::from_value(json.clone())
+            .unwrap_or_else(|e| panic!("{}: {json} does not read back: {e}", c.what));
+        assert_eq!(&back, err, "{}", c.what);
         assert_terminal(&mut m, &mut rng, c.what);
     }
     println!("{} bad-reply classes", cases.len());
