@@ -3,8 +3,8 @@
 
 use cognito_signin::srp::{Ephemeral, Identity, ServerChallenge};
 use cognito_signin::{
-    Answer, ClientSecret, Config, DeviceCredentials, DeviceRegistration, Password, Response,
-    SignIn, Start, Step, UnixTime,
+    Answer, ClientSecret, Config, DeviceCredentials, DeviceRegistration, Password, RefreshToken,
+    Response, SignIn, Start, Step, UnixTime,
 };
 use cognito_signin_zeroize_probe::{Probe, leaks, watch};
 
@@ -14,6 +14,7 @@ static PROBE: Probe = Probe;
 const PASSWORD: &str = "pw-Xh3Jd8Qn5Vc2Lr7Ws4Ty9eA";
 const CLIENT_SECRET: &str = "cs-Kq7vN2xW9pL4mZ8rT1yB6hU";
 const DEVICE_PASSWORD: &str = "dev-Yc4Ms9Tj2Wb7Lx5Kn8Qe3i";
+const REFRESH_TOKEN: &str = "rt-Pz6Hw3Kd8Nm1Qs5Vx9Bc2Gf";
 const POOL: &str = "us-east-1_AbCdEf123";
 const NOW: UnixTime = UnixTime(1_800_000_000);
 const SALT: &str = "776d719f5f7d94711de9c2f43e965eee";
@@ -63,12 +64,12 @@ fn config() -> Config {
     Config::new(POOL, "client1")
         .unwrap()
         .with_client_secret(ClientSecret::new(String::from(CLIENT_SECRET)))
-        .with_device(DeviceCredentials {
-            username: "jane".into(),
-            device_key: "us-east-1_d".into(),
-            device_group_key: "-g".into(),
-            device_password: Password::new(String::from(DEVICE_PASSWORD)),
-        })
+        .with_device(DeviceCredentials::new(
+            "jane",
+            "us-east-1_d",
+            "-g",
+            Password::new(String::from(DEVICE_PASSWORD)),
+        ))
 }
 
 /// All in one test: the watched secrets are process-wide.
@@ -80,12 +81,17 @@ fn secrets_are_wiped() {
     assert_eq!(leaks(), [1], "the probe sees an unwiped String");
 
     // The secret types.
-    watch(&[PASSWORD.as_bytes(), CLIENT_SECRET.as_bytes()]);
+    watch(&[
+        PASSWORD.as_bytes(),
+        CLIENT_SECRET.as_bytes(),
+        REFRESH_TOKEN.as_bytes(),
+    ]);
     let p = Password::new(String::from(PASSWORD));
     let c = ClientSecret::new(String::from(CLIENT_SECRET));
-    let copies = (p.clone(), c.clone());
-    drop((p, c, copies));
-    assert_eq!(leaks(), [0, 0], "Password and ClientSecret");
+    let r = RefreshToken::new(String::from(REFRESH_TOKEN));
+    let copies = (p.clone(), c.clone(), r.clone());
+    drop((p, c, r, copies));
+    assert_eq!(leaks(), [0, 0, 0], "Password, ClientSecret and RefreshToken");
 
     // USER_PASSWORD_AUTH with a client secret and a device: the password travels in the
     // request body, which is wiped; the device password and the client secret are held by
@@ -105,6 +111,28 @@ fn secrets_are_wiped() {
         assert!(matches!(step, Step::Done(_)));
     }
     assert_eq!(leaks(), [0, 0, 0], "a password sign-in");
+
+    // REFRESH_TOKEN_AUTH: the refresh token travels in the body and comes back in the
+    // tokens (no new one was issued); both are wiped.
+    watch(&[REFRESH_TOKEN.as_bytes()]);
+    {
+        let mut rng = Fixed(7);
+        let start = Start::refresh(String::from(REFRESH_TOKEN), Some("jane".into()));
+        let (mut m, request) = SignIn::start(config(), start, NOW, &mut rng).unwrap();
+        drop(request);
+        let mut reply = tokens(false);
+        reply["AuthenticationResult"]
+            .as_object_mut()
+            .unwrap()
+            .remove("RefreshToken");
+        let Step::Done(signed_in) = feed(&mut m, reply, &mut rng) else {
+            panic!("signed in");
+        };
+        let kept = signed_in.tokens.refresh_token.clone().unwrap();
+        assert_eq!(kept.expose_secret(), REFRESH_TOKEN);
+        drop((signed_in, kept));
+    }
+    assert_eq!(leaks(), [0], "a refresh");
 
     // A new password with many characters JSON must escape: the body grows past any
     // estimate made from the raw length.
