@@ -1,4 +1,4 @@
-# Third-party Cognito servers for tests/servers.rs: ministack and moto, each in its own
+# Third-party Cognito servers for tests/third_party_servers.rs: ministack and moto, each in its own
 # Python venv, listening on 127.0.0.1 only.
 #
 # Sourced by .ci/run (bash, `set -euo pipefail`, working directory = the checkout):
@@ -12,7 +12,7 @@
 #
 # By hand, to run the tests against them from a shell:
 #
-#     . .ci/servers.sh && servers_start && cargo test --test servers
+#     . .ci/servers.sh && servers_start && cargo test --test third_party_servers
 #
 # The venvs live in target/ci-servers/ inside the checkout (git-ignored), keyed by the
 # pinned versions, so a second run on the same checkout skips the install; nothing is

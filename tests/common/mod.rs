@@ -1,4 +1,22 @@
-//! Test helpers: a replaying random source, vector loading, JSON request checks.
+//! Test helpers shared by every test file: a replaying random source, the vectors, JSON
+//! request checks, and one conversation driver ([`drive`]).
+//!
+//! Where a new case goes:
+//!
+//! | the case | file |
+//! |---|---|
+//! | a published vector (SRP, `SECRET_HASH`, `TIMESTAMP`, device verifier) | `vectors.rs` (the data in `tests/vectors/`) |
+//! | a property of the SRP arithmetic or encodings, for any input | `srp_properties.rs` |
+//! | one conversation with the exact requests expected (a §13 sequence) | `conversations.rs` |
+//! | a reply or call that must be refused, with its typed error | `bad_input.rs` |
+//! | remembered devices, device registration, tokens kept through the device step | `devices.rs` |
+//! | the JSON form: a value as JSON, a conversation through JSON alone | `json_form.rs` |
+//! | whole sign-ins against the in-memory reference pool | `reference_pool.rs` |
+//! | a property over random pools, users and behaviours | `pool_model.rs` |
+//! | random replies and answers: no panic, typed errors, determinism | `arbitrary_replies.rs` |
+//! | a secret kept out of `Debug` / `Display` | `secrets.rs` (wiping: `fuzz/zeroize-probe`) |
+//! | a sign-in against ministack or moto over HTTP | `third_party_servers.rs` |
+//! | an input the fuzzers found | `fuzz/regressions/<target>/` (replayed by `fuzz_corpus.rs`) |
 #![allow(
     dead_code,
     unreachable_pub,
@@ -12,7 +30,10 @@
 
 use std::path::PathBuf;
 
-use cognito_signin::{Operation, Request, Response, SignIn, Step, UnixTime};
+use cognito_signin::{
+    Answer, Config, Error, Operation, Prompt, Reply, Request, Response, SignIn, SignedIn, Start,
+    Step, UnixTime,
+};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::Value;
@@ -147,7 +168,7 @@ pub fn send(step: Step) -> Request {
 }
 
 #[track_caller]
-pub fn prompt(step: Step) -> cognito_signin::Prompt {
+pub fn prompt(step: Step) -> Prompt {
     match step {
         Step::NeedInput(p) => p,
         other => panic!("expected a question, got {other:?}"),
@@ -155,7 +176,7 @@ pub fn prompt(step: Step) -> cognito_signin::Prompt {
 }
 
 #[track_caller]
-pub fn done(step: Step) -> cognito_signin::SignedIn {
+pub fn done(step: Step) -> SignedIn {
     match step {
         Step::Done(s) => s,
         other => panic!("expected the end, got {other:?}"),
@@ -177,7 +198,7 @@ pub fn fail(
     message: &str,
     now: UnixTime,
     rng: &mut ReplayRng,
-) -> Result<Step, cognito_signin::Error> {
+) -> Result<Step, Error> {
     let body =
         serde_json::to_vec(&serde_json::json!({"__type": kind, "message": message})).unwrap();
     m.handle(Response::new(400, &body), now, rng)
@@ -208,4 +229,58 @@ pub fn tokens_reply(username: &str) -> Value {
             "TokenType": "Bearer"
         }
     })
+}
+
+/// The other side of a test conversation: carries each request, keeps the clock and the
+/// machine's random source.
+pub trait Peer {
+    type Rng: rand_core::CryptoRng;
+
+    /// The clock the machine is given.
+    fn now(&self) -> UnixTime;
+
+    /// The machine's random source.
+    fn rng(&mut self) -> &mut Self::Rng;
+
+    /// Carries a request; the reply.
+    fn post(&mut self, request: &Request) -> Reply;
+}
+
+/// Runs a sign-in to the end: `peer` carries each request, `answer` answers each question.
+pub fn drive<P: Peer>(
+    peer: &mut P,
+    config: &Config,
+    start: Start,
+    mut answer: impl FnMut(&mut P, &Prompt) -> Answer,
+) -> Result<SignedIn, Error> {
+    let now = peer.now();
+    let (mut machine, request) = SignIn::start(config, start, now, peer.rng())?;
+    let mut step = Step::Send(request);
+    for _ in 0..64 {
+        step = match step {
+            Step::Send(request) => {
+                let reply = peer.post(&request);
+                let now = peer.now();
+                machine.handle(reply.as_response(), now, peer.rng())?
+            }
+            Step::NeedInput(prompt) => {
+                let answer = answer(peer, &prompt);
+                let now = peer.now();
+                machine.answer(answer, now, peer.rng())?
+            }
+            Step::Done(signed_in) => return Ok(signed_in),
+        };
+    }
+    panic!("no end after 64 steps");
+}
+
+/// A reply of the reference pool as the machine takes it.
+#[cfg(feature = "server")]
+pub fn pool_reply(reply: cognito_signin::server::ServerReply) -> Reply {
+    let mut out = Reply::new(
+        reply.status,
+        String::from_utf8(reply.body).expect("UTF-8 JSON"),
+    );
+    out.error_type = reply.error_type;
+    out
 }

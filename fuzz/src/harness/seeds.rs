@@ -1,4 +1,4 @@
-//! Seed inputs: the published vectors and the scripted conversations of `tests/flows.rs`,
+//! Seed inputs: the published vectors and the scripted conversations of `tests/conversations.rs`,
 //! written in the byte format each target reads. `cargo run --example seeds` (in `fuzz/`)
 //! writes them into `corpus/<target>/`.
 
@@ -122,7 +122,7 @@ fn sms() -> Value {
     )
 }
 
-/// The conversations of `tests/flows.rs` (§13 of the protocol reference) as `flow` inputs.
+/// The conversations of `tests/conversations.rs` (§13 of the protocol reference) as `flow` inputs.
 fn conversations(vectors: &[Value]) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     let mut add = |name: &str, bytes: Vec<u8>| out.push((name.to_owned(), bytes));

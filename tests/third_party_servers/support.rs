@@ -1,7 +1,7 @@
 //! A third-party Cognito server on 127.0.0.1: its HTTP client, its set-up calls (signed with
 //! SigV4 like real admin calls), the sign-in loop around the machine, and the rewrites of the
 //! servers' known deviations from Cognito (applied here, never in the library).
-#![allow(unreachable_pub)] // items shared with tests/servers.rs only
+#![allow(unreachable_pub)] // items shared with tests/third_party_servers.rs only
 
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -10,6 +10,8 @@
     clippy::std_instead_of_core
 )]
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use cognito_signin::server::{
@@ -17,7 +19,7 @@ use cognito_signin::server::{
 };
 use cognito_signin::{
     Answer, Challenge, ClientSecret, Config, DeviceCredentials, Error, ErrorKind, FirstFactor,
-    MfaType, Password, Response, SignIn, SignedIn, Start, Step, UnixTime,
+    MfaType, Password, SignedIn, Start, UnixTime,
 };
 use proptest::prelude::*;
 use rand::SeedableRng;
@@ -120,6 +122,25 @@ struct World {
     now: UnixTime,
 }
 
+impl common::Peer for World {
+    type Rng = StdRng;
+
+    fn now(&self) -> UnixTime {
+        self.now
+    }
+
+    fn rng(&mut self) -> &mut StdRng {
+        &mut self.rng
+    }
+
+    fn post(&mut self, request: &cognito_signin::Request) -> cognito_signin::Reply {
+        let reply = self
+            .pool
+            .handle(request.target(), request.body(), self.now, &mut self.rng);
+        common::pool_reply(reply)
+    }
+}
+
 fn setup(s: &Scenario) -> World {
     let mut rng = StdRng::seed_from_u64(s.seed);
     let config = PoolConfig {
@@ -200,80 +221,62 @@ fn sign_in(
     let mut wrong_left = usize::from(s.wrong_code_first);
     let mut secret = TOTP.to_string();
     let mut last_code = String::new();
-    let result = (|| {
-        let (mut m, mut request) = SignIn::start(config, start, w.now, &mut w.rng)?;
-        for _ in 0..40 {
-            let reply = w
-                .pool
-                .handle(request.target(), request.body(), w.now, &mut w.rng);
-            let mut step = m.handle(Response::new(reply.status, &reply.body), w.now, &mut w.rng)?;
-            while let Step::NeedInput(prompt) = step {
-                if prompt.previous_error.as_ref().is_some_and(|e| {
-                    matches!(
-                        e.kind,
-                        ErrorKind::CodeMismatch | ErrorKind::EnableSoftwareTokenMfa
-                    )
-                }) {
-                    refused += 1;
-                }
-                let mut code = |right: String| {
-                    asked += 1;
-                    if wrong_left > 0 {
-                        wrong_left -= 1;
-                        Answer::Code(if right == "000000" {
-                            "111111".into()
-                        } else {
-                            "000000".into()
-                        })
-                    } else {
-                        Answer::Code(right)
-                    }
-                };
-                let answer = match &prompt.challenge {
-                    Challenge::NewPassword { .. } => Answer::NewPassword {
-                        password: Password::new(NEW_PW),
-                        attributes: BTreeMap::new(),
-                    },
-                    Challenge::MfaSetup { options } => {
-                        if options.contains(&MfaType::SoftwareToken) {
-                            Answer::SetUpTotp
-                        } else {
-                            Answer::SetUpEmail("m@example.com".into())
-                        }
-                    }
-                    Challenge::TotpSetup { secret_code, .. } => {
-                        secret = secret_code.clone();
-                        code(totp_code(&secret, w.now).unwrap())
-                    }
-                    Challenge::SoftwareTokenMfa { .. } => {
-                        let enrolled = w.pool.totp_secret("m-0001").unwrap_or(&secret).to_string();
-                        code(totp_code(&enrolled, w.now).unwrap())
-                    }
-                    Challenge::SmsMfa { .. }
-                    | Challenge::EmailOtp { .. }
-                    | Challenge::SmsOtp { .. } => {
-                        if let Some(m) = w.pool.take_outbox().pop() {
-                            last_code = m.code;
-                        }
-                        code(last_code.clone())
-                    }
-                    Challenge::SelectMfaType { options } => Answer::Mfa(options[0].clone()),
-                    Challenge::SelectChallenge { .. } => {
-                        Answer::FirstFactor(FirstFactor::PasswordSrp(Password::new(PW)))
-                    }
-                    Challenge::RememberDevice => Answer::RememberDevice(s.remember),
-                    other => panic!("unexpected question {other:?}"),
-                };
-                step = m.answer(answer, w.now, &mut w.rng)?;
-            }
-            match step {
-                Step::Send(next) => request = next,
-                Step::Done(done) => return Ok(done),
-                Step::NeedInput(_) => unreachable!("answered above"),
-            }
+    let result = common::drive(w, &config, start, |w, prompt| {
+        if prompt.previous_error.as_ref().is_some_and(|e| {
+            matches!(
+                e.kind,
+                ErrorKind::CodeMismatch | ErrorKind::EnableSoftwareTokenMfa
+            )
+        }) {
+            refused += 1;
         }
-        panic!("the sign-in did not end");
-    })();
+        let mut code = |right: String| {
+            asked += 1;
+            if wrong_left > 0 {
+                wrong_left -= 1;
+                Answer::Code(if right == "000000" {
+                    "111111".into()
+                } else {
+                    "000000".into()
+                })
+            } else {
+                Answer::Code(right)
+            }
+        };
+        match &prompt.challenge {
+            Challenge::NewPassword { .. } => Answer::NewPassword {
+                password: Password::new(NEW_PW),
+                attributes: BTreeMap::new(),
+            },
+            Challenge::MfaSetup { options } => {
+                if options.contains(&MfaType::SoftwareToken) {
+                    Answer::SetUpTotp
+                } else {
+                    Answer::SetUpEmail("m@example.com".into())
+                }
+            }
+            Challenge::TotpSetup { secret_code, .. } => {
+                secret = secret_code.clone();
+                code(totp_code(&secret, w.now).unwrap())
+            }
+            Challenge::SoftwareTokenMfa { .. } => {
+                let enrolled = w.pool.totp_secret("m-0001").unwrap_or(&secret).to_string();
+                code(totp_code(&enrolled, w.now).unwrap())
+            }
+            Challenge::SmsMfa { .. } | Challenge::EmailOtp { .. } | Challenge::SmsOtp { .. } => {
+                if let Some(m) = w.pool.take_outbox().pop() {
+                    last_code = m.code;
+                }
+                code(last_code.clone())
+            }
+            Challenge::SelectMfaType { options } => Answer::Mfa(options[0].clone()),
+            Challenge::SelectChallenge { .. } => {
+                Answer::FirstFactor(FirstFactor::PasswordSrp(Password::new(PW)))
+            }
+            Challenge::RememberDevice => Answer::RememberDevice(s.remember),
+            other => panic!("unexpected question {other:?}"),
+        }
+    });
     (result, refused, asked)
 }
 

@@ -1,6 +1,6 @@
 //! AWS Signature Version 4 for one `POST /` of the JSON 1.1 protocol: what the `Admin*`
 //! operations and the servers' set-up calls need, nothing more.
-#![allow(unreachable_pub)] // items shared with tests/servers.rs only
+#![allow(unreachable_pub)] // items shared with tests/third_party_servers.rs only
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};

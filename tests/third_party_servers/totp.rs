@@ -1,6 +1,6 @@
 //! RFC 6238 TOTP as authenticator apps compute it for Cognito: HMAC-SHA1 over the base32
 //! secret, 30-second steps, 6 digits.
-#![allow(unreachable_pub)] // items shared with tests/servers.rs only
+#![allow(unreachable_pub)] // items shared with tests/third_party_servers.rs only
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;

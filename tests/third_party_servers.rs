@@ -15,11 +15,11 @@
     clippy::std_instead_of_core
 )]
 
-#[path = "servers/sigv4.rs"]
+#[path = "third_party_servers/sigv4.rs"]
 mod sigv4;
-#[path = "servers/support.rs"]
+#[path = "third_party_servers/support.rs"]
 mod support;
-#[path = "servers/totp.rs"]
+#[path = "third_party_servers/totp.rs"]
 mod totp;
 
 use std::collections::BTreeMap;

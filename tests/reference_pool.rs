@@ -9,6 +9,8 @@
     clippy::std_instead_of_core
 )]
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use cognito_signin::server::{
@@ -17,7 +19,7 @@ use cognito_signin::server::{
 };
 use cognito_signin::{
     Answer, Challenge, ClientSecret, Config, DeviceCredentials, DeviceStatus, Error, ErrorKind,
-    FirstFactor, MfaType, Password, Prompt, Request, Response, SignIn, SignedIn, Start, Step,
+    FirstFactor, MfaType, Password, Prompt, Reply, Request, SignIn, SignedIn, Start, Step,
     UnixTime,
 };
 use rand::SeedableRng;
@@ -33,6 +35,22 @@ struct World {
     now: UnixTime,
     /// Every request sent, by operation name, for assertions.
     sent: Vec<String>,
+}
+
+impl common::Peer for World {
+    type Rng = StdRng;
+
+    fn now(&self) -> UnixTime {
+        self.now
+    }
+
+    fn rng(&mut self) -> &mut StdRng {
+        &mut self.rng
+    }
+
+    fn post(&mut self, request: &Request) -> Reply {
+        self.post(request)
+    }
 }
 
 impl World {
@@ -51,7 +69,7 @@ impl World {
         self.pool.add_user(user, &mut self.rng).unwrap();
     }
 
-    fn post(&mut self, request: &Request) -> (u16, Vec<u8>) {
+    fn post(&mut self, request: &Request) -> Reply {
         self.sent.push(request.operation().name().to_string());
         let reply = self
             .pool
@@ -64,7 +82,7 @@ impl World {
                 String::from_utf8_lossy(&reply.body)
             );
         }
-        (reply.status, reply.body)
+        common::pool_reply(reply)
     }
 
     /// Runs a sign-in to the end, answering questions with `answer`.
@@ -72,22 +90,9 @@ impl World {
         &mut self,
         config: Config,
         start: Start,
-        mut answer: impl FnMut(&mut World, &Prompt) -> Answer,
+        answer: impl FnMut(&mut World, &Prompt) -> Answer,
     ) -> Result<SignedIn, Error> {
-        let (mut m, mut request) = SignIn::start(config, start, self.now, &mut self.rng)?;
-        loop {
-            let (status, body) = self.post(&request);
-            let mut step = m.handle(Response::new(status, &body), self.now, &mut self.rng)?;
-            while let Step::NeedInput(prompt) = step {
-                let a = answer(self, &prompt);
-                step = m.answer(a, self.now, &mut self.rng)?;
-            }
-            match step {
-                Step::Send(next) => request = next,
-                Step::Done(s) => return Ok(s),
-                Step::NeedInput(_) => unreachable!("answered above"),
-            }
-        }
+        common::drive(self, &config, start, answer)
     }
 
     fn last_code(&mut self) -> String {
@@ -836,11 +841,8 @@ fn strict_verification() {
             &mut w.rng,
         )
         .unwrap();
-        let (status, body) = w.post(&req);
-        let Step::Send(answer) = m
-            .handle(Response::new(status, &body), w.now, &mut w.rng)
-            .unwrap()
-        else {
+        let reply = w.post(&req);
+        let Step::Send(answer) = m.handle(reply.as_response(), w.now, &mut w.rng).unwrap() else {
             panic!()
         };
         let mut json: Value = serde_json::from_slice(answer.body()).unwrap();
@@ -924,15 +926,12 @@ fn strict_verification() {
         &mut w.rng,
     )
     .unwrap();
-    let (status, body) = w.post(&req);
+    let reply = w.post(&req);
     let late = UnixTime(w.now.0 - 600);
-    let Step::Send(answer) = m
-        .handle(Response::new(status, &body), late, &mut w.rng)
-        .unwrap()
-    else {
+    let Step::Send(answer) = m.handle(reply.as_response(), late, &mut w.rng).unwrap() else {
         panic!()
     };
-    assert_eq!(w.post(&answer).0, 400);
+    assert_eq!(w.post(&answer).status, 400);
 
     // Sessions: single use and expiring after 3 minutes.
     let (mut m, req) = SignIn::start(
@@ -942,12 +941,12 @@ fn strict_verification() {
         &mut w.rng,
     )
     .unwrap();
-    let (s, b) = w.post(&req);
-    let Step::Send(pv) = m.handle(Response::new(s, &b), w.now, &mut w.rng).unwrap() else {
+    let reply = w.post(&req);
+    let Step::Send(pv) = m.handle(reply.as_response(), w.now, &mut w.rng).unwrap() else {
         panic!()
     };
-    let (s, b) = w.post(&pv);
-    let Step::NeedInput(_) = m.handle(Response::new(s, &b), w.now, &mut w.rng).unwrap() else {
+    let reply = w.post(&pv);
+    let Step::NeedInput(_) = m.handle(reply.as_response(), w.now, &mut w.rng).unwrap() else {
         panic!()
     };
     let code = w.last_code();
@@ -956,9 +955,9 @@ fn strict_verification() {
     };
     let saved_now = w.now;
     w.now = UnixTime(w.now.0 + 181);
-    let (s, b) = w.post(&answer);
-    assert_eq!(s, 400, "expired session");
-    assert!(String::from_utf8_lossy(&b).contains("Invalid session"));
+    let reply = w.post(&answer);
+    assert_eq!(reply.status, 400, "expired session");
+    assert!(reply.body.contains("Invalid session"));
     w.now = saved_now;
 }
 
