@@ -69,7 +69,7 @@ use crate::error::{Error, Misuse};
 use crate::secret::{ClientSecret, Password};
 use crate::secret_hash::secret_hash;
 use crate::srp::{Identity, PrivateSize, ServerSession, Verifier};
-use crate::time::UnixTime;
+use crate::time::{UnixTime, parse_cognito_timestamp};
 
 pub use totp::totp_code;
 
@@ -602,37 +602,6 @@ fn digits<R: CryptoRng + ?Sized>(rng: &mut R, n: usize) -> String {
         .collect()
 }
 
-/// Reads Cognito's `TIMESTAMP` (`Tue Mar 5 04:05:06 UTC 2024`) as Unix seconds.
-fn parse_timestamp(text: &str) -> Option<u64> {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let mut p = text.split(' ');
-    let weekday = p.next()?;
-    if !["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"].contains(&weekday) {
-        return None;
-    }
-    let month_name = p.next()?;
-    if !MONTHS.contains(&month_name) {
-        return None;
-    }
-    let day: u64 = p.next()?.parse().ok()?;
-    let mut hms = p.next()?.split(':').map(|x| x.parse::<u64>().ok());
-    let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);
-    if p.next()? != "UTC" {
-        return None;
-    }
-    let year: u64 = p.next()?.parse().ok()?;
-    if p.next().is_some() || !(1970..=9999).contains(&year) || !(1..=31).contains(&day) {
-        return None;
-    }
-    if h > 23 || m > 59 || s > 59 {
-        return None;
-    }
-    let http = format!("{weekday}, {day:02} {month_name} {year} {h:02}:{m:02}:{s:02} GMT");
-    crate::time::parse_http_date(&http)
-}
-
 impl UserPool {
     /// An empty pool `user_pool_id` (`<region>_<name>`).
     ///
@@ -1095,7 +1064,7 @@ impl UserPool {
         }
         Self::check_secret_hash(client, params, &username)?;
         let timestamp = param(params, "TIMESTAMP")?;
-        let Some(t) = parse_timestamp(&timestamp) else {
+        let Some(t) = parse_cognito_timestamp(&timestamp) else {
             return Err(err(
                 "InvalidParameterException",
                 "TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english.",
@@ -2223,23 +2192,4 @@ fn param(params: &Map<String, Value>, name: &str) -> Result<String, ServerReply>
                 &format!("Missing required parameter {name}"),
             )
         })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timestamps_round_trip() {
-        for t in [0u64, 1_709_611_506, 253_402_300_799] {
-            let parsed = UnixTime(t).cognito_timestamp().map(|s| parse_timestamp(&s));
-            assert_eq!(parsed, Ok(Some(t)), "{t}");
-        }
-        assert_eq!(
-            parse_timestamp("Tue Mar 05 04:05:06 UTC 2024"),
-            Some(1_709_611_506)
-        );
-        assert_eq!(parse_timestamp("Do Mar 5 04:05:06 UTC 2024"), None);
-        assert_eq!(parse_timestamp("Tue Mar 5 04:05:06 GMT 2024"), None);
-    }
 }
