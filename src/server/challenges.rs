@@ -1,0 +1,175 @@
+//! Sessions and the challenges after the first factor: new password, MFA, device SRP,
+//! tokens.
+
+use alloc::borrow::ToOwned;
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use rand_core::CryptoRng;
+use serde_json::{Value, json};
+
+use crate::time::UnixTime;
+
+use super::config::{MfaMode, UserStatus};
+use super::replies::{ServerReply, bad_credentials, ok};
+use super::state::{Awaiting, Flow, PendingSession};
+use super::{UserPool, random_b64};
+
+impl UserPool {
+    pub(super) fn new_session<R: CryptoRng + ?Sized>(
+        &mut self,
+        flow: Flow,
+        awaiting: Awaiting,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> String {
+        let session = random_b64(rng, 96);
+        self.sessions.insert(
+            session.clone(),
+            PendingSession {
+                flow,
+                awaiting,
+                created: now.0,
+            },
+        );
+        session
+    }
+
+    pub(super) fn challenge<R: CryptoRng + ?Sized>(
+        &mut self,
+        flow: Flow,
+        awaiting: Awaiting,
+        name: &str,
+        params: Value,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> ServerReply {
+        let session = self.new_session(flow, awaiting, now, rng);
+        ok(json!({"ChallengeName": name, "Session": session, "ChallengeParameters": params}))
+    }
+
+    /// After the password: new password, MFA, device SRP, tokens.
+    pub(super) fn after_first_factor<R: CryptoRng + ?Sized>(
+        &mut self,
+        mut flow: Flow,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> ServerReply {
+        let Some(user) = self.user(&flow.username) else {
+            return bad_credentials();
+        };
+        if user.status == UserStatus::ForceChangePassword {
+            let current: BTreeMap<&String, &String> = user.attributes.iter().collect();
+            let missing: Vec<String> = self
+                .config
+                .required_attributes
+                .iter()
+                .filter(|a| !user.attributes.contains_key(*a))
+                .map(|a| format!("userAttributes.{a}"))
+                .collect();
+            let params = json!({
+                "USER_ID_FOR_SRP": user.username,
+                "userAttributes": serde_json::to_string(&current).unwrap_or_default(),
+                "requiredAttributes": serde_json::to_string(&missing).unwrap_or_default(),
+            });
+            return self.challenge(
+                flow,
+                Awaiting::NewPassword,
+                "NEW_PASSWORD_REQUIRED",
+                params,
+                now,
+                rng,
+            );
+        }
+        if !flow.mfa_done && !flow.passwordless {
+            let remembered_device = flow.device_key.as_ref().is_some_and(|k| {
+                user.devices
+                    .get(k)
+                    .is_some_and(|d| d.verifier.is_some() && d.remembered)
+            });
+            let skip = remembered_device && self.config.challenge_required_on_new_device;
+            let mut methods = Vec::new();
+            if self.config.totp_mfa && user.totp_secret.is_some() {
+                methods.push("SOFTWARE_TOKEN_MFA".to_owned());
+            }
+            if self.config.sms_mfa && user.sms_mfa && user.attributes.contains_key("phone_number") {
+                methods.push("SMS_MFA".to_owned());
+            }
+            if self.config.email_mfa && user.email_mfa && user.attributes.contains_key("email") {
+                methods.push("EMAIL_OTP".to_owned());
+            }
+            let wanted = match self.config.mfa {
+                MfaMode::Off => false,
+                MfaMode::Optional => !methods.is_empty(),
+                MfaMode::On => true,
+            };
+            if wanted && !skip {
+                if methods.is_empty() {
+                    let mut options = Vec::new();
+                    if self.config.sms_mfa {
+                        options.push("SMS_MFA".to_owned());
+                    }
+                    if self.config.totp_mfa {
+                        options.push("SOFTWARE_TOKEN_MFA".to_owned());
+                    }
+                    if self.config.email_mfa {
+                        options.push("EMAIL_OTP".to_owned());
+                    }
+                    let params = json!({
+                        "MFAS_CAN_SETUP": serde_json::to_string(&options).unwrap_or_default(),
+                        "USER_ID_FOR_SRP": flow.username,
+                    });
+                    let awaiting = Awaiting::MfaSetup {
+                        options,
+                        secret: None,
+                        verified: false,
+                    };
+                    return self.challenge(flow, awaiting, "MFA_SETUP", params, now, rng);
+                }
+                let chosen = match (&user.preferred_mfa, methods.len()) {
+                    (Some(p), _) if methods.contains(p) => p.clone(),
+                    (_, 1) => methods.first().cloned().unwrap_or_default(),
+                    _ => {
+                        let params = json!({
+                            "MFAS_CAN_CHOOSE": serde_json::to_string(&methods).unwrap_or_default(),
+                            "USER_ID_FOR_SRP": flow.username,
+                        });
+                        return self.challenge(
+                            flow,
+                            Awaiting::SelectMfa(methods),
+                            "SELECT_MFA_TYPE",
+                            params,
+                            now,
+                            rng,
+                        );
+                    }
+                };
+                return self.mfa_challenge(flow, &chosen, now, rng);
+            }
+            flow.mfa_done = true;
+        }
+        let device_known = flow.device_key.as_ref().is_some_and(|k| {
+            self.user(&flow.username)
+                .is_some_and(|u| u.devices.get(k).is_some_and(|d| d.verifier.is_some()))
+        });
+        if device_known
+            && flow
+                .history
+                .iter()
+                .all(|h| h.challenge_name != "DEVICE_PASSWORD_VERIFIER")
+        {
+            let params = json!({"USERNAME": flow.username, "DEVICE_KEY": flow.device_key});
+            return self.challenge(
+                flow,
+                Awaiting::DeviceSrpAuth,
+                "DEVICE_SRP_AUTH",
+                params,
+                now,
+                rng,
+            );
+        }
+        self.tokens(&flow, device_known, now, rng)
+    }
+}

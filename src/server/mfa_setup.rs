@@ -1,0 +1,107 @@
+//! TOTP enrolment during `MFA_SETUP`: `AssociateSoftwareToken` and `VerifySoftwareToken`.
+
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+
+use rand_core::CryptoRng;
+use serde_json::{Map, Value, json};
+
+use crate::time::UnixTime;
+
+use super::replies::{ServerReply, err, invalid_session, ok, str_field};
+use super::state::Awaiting;
+use super::{UserPool, random_b64, totp};
+
+impl UserPool {
+    pub(super) fn associate<R: CryptoRng + ?Sized>(
+        &mut self,
+        req: &Map<String, Value>,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> ServerReply {
+        let Ok(id) = str_field(req, "Session") else {
+            return err(
+                "InvalidParameterException",
+                "Session or AccessToken is required.",
+            );
+        };
+        let Some(mut pending) = self.sessions.remove(id) else {
+            return invalid_session();
+        };
+        let Awaiting::MfaSetup { options, .. } = pending.awaiting else {
+            return invalid_session();
+        };
+        if !options.iter().any(|o| o == "SOFTWARE_TOKEN_MFA") {
+            return err(
+                "SoftwareTokenMFANotFoundException",
+                "Software token MFA is not enabled.",
+            );
+        }
+        let mut key = [0u8; 20];
+        rng.fill_bytes(&mut key);
+        let secret = totp::base32_encode(&key);
+        pending.awaiting = Awaiting::MfaSetup {
+            options,
+            secret: Some(secret.clone()),
+            verified: false,
+        };
+        pending.created = now.0;
+        let session = random_b64(rng, 96);
+        self.sessions.insert(session.clone(), pending);
+        ok(json!({"SecretCode": secret, "Session": session}))
+    }
+
+    pub(super) fn verify_software_token<R: CryptoRng + ?Sized>(
+        &mut self,
+        req: &Map<String, Value>,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> ServerReply {
+        let Ok(id) = str_field(req, "Session") else {
+            return err(
+                "InvalidParameterException",
+                "Session or AccessToken is required.",
+            );
+        };
+        let Ok(code) = str_field(req, "UserCode") else {
+            return err("InvalidParameterException", "UserCode is required.");
+        };
+        let code = code.to_owned();
+        if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return err(
+                "InvalidParameterException",
+                "1 validation error detected: Value at 'userCode' failed to satisfy constraint",
+            );
+        }
+        let id = id.to_owned();
+        let Some(mut pending) = self.sessions.remove(&id) else {
+            return invalid_session();
+        };
+        let Awaiting::MfaSetup {
+            options,
+            secret: Some(secret),
+            ..
+        } = pending.awaiting
+        else {
+            return invalid_session();
+        };
+        if !totp::verify(&secret, &code, now) {
+            pending.awaiting = Awaiting::MfaSetup {
+                options,
+                secret: Some(secret),
+                verified: false,
+            };
+            self.sessions.insert(id, pending);
+            return err("EnableSoftwareTokenMFAException", "Code mismatch");
+        }
+        pending.awaiting = Awaiting::MfaSetup {
+            options,
+            secret: Some(secret),
+            verified: true,
+        };
+        pending.created = now.0;
+        let session = random_b64(rng, 96);
+        self.sessions.insert(session.clone(), pending);
+        ok(json!({"Status": "SUCCESS", "Session": session}))
+    }
+}
