@@ -10,10 +10,13 @@ use alloc::vec::Vec;
 use rand_core::CryptoRng;
 use serde_json::{Value, json};
 
+use crate::secret::Password;
+use crate::srp::{Identity, Verifier};
 use crate::time::UnixTime;
 
+use super::auth::SessionAnswer;
 use super::config::{MfaMode, UserStatus};
-use super::replies::{ServerReply, bad_credentials, ok};
+use super::replies::{ServerReply, bad_credentials, err, ok, param};
 use super::state::{Awaiting, Flow, PendingSession};
 use super::{UserPool, random_b64};
 
@@ -171,5 +174,65 @@ impl UserPool {
             );
         }
         self.tokens(&flow, device_known, now, rng)
+    }
+
+    /// `NEW_PASSWORD_REQUIRED`: the new password and the missing required attributes. A
+    /// refused answer leaves the session open.
+    pub(super) fn answer_new_password<R: CryptoRng + ?Sized>(
+        &mut self,
+        session: SessionAnswer<'_>,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> Result<ServerReply, ServerReply> {
+        let SessionAnswer {
+            id: session_id,
+            flow,
+            created,
+            params,
+        } = session;
+        let password = param(params, "NEW_PASSWORD")?;
+        let mut attributes = BTreeMap::new();
+        for (k, v) in params {
+            if let Some(attr) = k.strip_prefix("userAttributes.") {
+                if ["sub", "email_verified", "phone_number_verified"].contains(&attr) {
+                    self.restore(session_id, flow.clone(), Awaiting::NewPassword, created);
+                    return Err(err(
+                        "InvalidParameterException",
+                        &format!("Cannot modify the non-mutable attribute {attr}"),
+                    ));
+                }
+                attributes.insert(attr.to_owned(), v.as_str().unwrap_or_default().to_owned());
+            }
+        }
+        let user_attrs = self
+            .user(&flow.username)
+            .map(|u| u.attributes.clone())
+            .unwrap_or_default();
+        if let Some(missing) = self
+            .config
+            .required_attributes
+            .iter()
+            .find(|a| !user_attrs.contains_key(*a) && !attributes.contains_key(*a))
+        {
+            let message = format!("Invalid attributes given, {missing} is missing");
+            self.restore(session_id, flow, Awaiting::NewPassword, created);
+            return Err(err("InvalidParameterException", &message));
+        }
+        if password.chars().count() < self.config.password_min_length
+            || password.chars().any(char::is_whitespace)
+        {
+            self.restore(session_id, flow, Awaiting::NewPassword, created);
+            return Err(err(
+                "InvalidPasswordException",
+                "Password does not conform to policy: Password not long enough",
+            ));
+        }
+        let identity = Identity::user(&self.id, &flow.username).map_err(|_| bad_credentials())?;
+        let verifier = Verifier::generate(&identity, &Password::new(password), rng);
+        let user = self.user_mut(&flow.username).ok_or_else(bad_credentials)?;
+        user.verifier = verifier;
+        user.status = UserStatus::Confirmed;
+        user.attributes.extend(attributes);
+        Ok(self.after_first_factor(flow, now, rng))
     }
 }

@@ -11,7 +11,8 @@ use serde_json::{Map, Value};
 use crate::time::UnixTime;
 
 use super::UserPool;
-use super::replies::{ServerReply, bad_credentials};
+use super::auth::SessionAnswer;
+use super::replies::{ServerReply, bad_credentials, param};
 use super::state::{Awaiting, Flow};
 
 /// One step of a custom-auth session, as the DefineAuthChallenge trigger sees it.
@@ -123,5 +124,29 @@ impl UserPool {
             }
             CustomStep::PasswordVerifier | CustomStep::Fail => bad_credentials(),
         }
+    }
+
+    /// `CUSTOM_CHALLENGE`: the answer goes to VerifyAuthChallengeResponse, the result into the
+    /// history, and DefineAuthChallenge decides what comes next.
+    pub(super) fn answer_custom_challenge<R: CryptoRng + ?Sized>(
+        &mut self,
+        session: SessionAnswer<'_>,
+        challenge: CustomChallenge,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> Result<ServerReply, ServerReply> {
+        let SessionAnswer {
+            mut flow, params, ..
+        } = session;
+        let answer = param(params, "ANSWER")?;
+        let right = match &mut self.custom {
+            Some(c) => c.verify(&flow.username, &challenge, &answer),
+            None => false,
+        };
+        flow.history.push(ChallengeResult {
+            challenge_name: "CUSTOM_CHALLENGE".into(),
+            succeeded: right,
+        });
+        Ok(self.custom_next(flow, now, rng))
     }
 }

@@ -1,5 +1,6 @@
 //! MFA challenges: TOTP, and codes sent by SMS or email.
 
+use alloc::borrow::ToOwned;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -9,9 +10,10 @@ use serde_json::json;
 
 use crate::time::UnixTime;
 
-use super::replies::ServerReply;
-use super::state::{Awaiting, Flow};
-use super::{OutboxMessage, UserPool, digits};
+use super::auth::SessionAnswer;
+use super::replies::{ServerReply, err, param};
+use super::state::{Awaiting, Flow, SentCode};
+use super::{OutboxMessage, UserPool, ct_eq, digits, totp};
 
 impl UserPool {
     pub(super) fn mfa_challenge<R: CryptoRng + ?Sized>(
@@ -74,14 +76,108 @@ impl UserPool {
             "CODE_DELIVERY_DESTINATION": masked,
             "USER_ID_FOR_SRP": flow.username,
         });
-        let awaiting = Awaiting::Code {
+        let awaiting = Awaiting::Code(SentCode {
             challenge,
             key,
             code,
             attempts: 0,
             enrol_email,
-        };
+        });
         self.challenge(flow, awaiting, challenge, params, now, rng)
+    }
+
+    /// `SMS_MFA`, `SMS_OTP` or `EMAIL_OTP`: the code sent. A wrong code leaves the session open
+    /// for four more tries.
+    pub(super) fn answer_code<R: CryptoRng + ?Sized>(
+        &mut self,
+        session: SessionAnswer<'_>,
+        sent: SentCode,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> Result<ServerReply, ServerReply> {
+        let SessionAnswer {
+            id: session_id,
+            mut flow,
+            created,
+            params,
+        } = session;
+        let given = param(params, sent.key)?;
+        if !ct_eq(given.as_bytes(), sent.code.as_bytes()) {
+            if sent.attempts < 4 {
+                let awaiting = Awaiting::Code(SentCode {
+                    attempts: sent.attempts + 1,
+                    ..sent
+                });
+                self.restore(session_id, flow, awaiting, created);
+            }
+            return Err(err(
+                "CodeMismatchException",
+                "Invalid code received for user",
+            ));
+        }
+        if sent.enrol_email
+            && let Some(u) = self.user_mut(&flow.username)
+        {
+            u.email_mfa = true;
+        }
+        flow.mfa_done = true;
+        Ok(self.after_first_factor(flow, now, rng))
+    }
+
+    /// `SOFTWARE_TOKEN_MFA`: the TOTP code. A wrong code leaves the session open for four more
+    /// tries.
+    pub(super) fn answer_software_token<R: CryptoRng + ?Sized>(
+        &mut self,
+        session: SessionAnswer<'_>,
+        attempts: u8,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> Result<ServerReply, ServerReply> {
+        let SessionAnswer {
+            id: session_id,
+            mut flow,
+            created,
+            params,
+        } = session;
+        let given = param(params, "SOFTWARE_TOKEN_MFA_CODE")?;
+        let secret = self
+            .totp_secret(&flow.username)
+            .unwrap_or_default()
+            .to_owned();
+        if !totp::verify(&secret, &given, now) {
+            if attempts < 4 {
+                self.restore(
+                    session_id,
+                    flow,
+                    Awaiting::Totp {
+                        attempts: attempts + 1,
+                    },
+                    created,
+                );
+            }
+            return Err(err(
+                "CodeMismatchException",
+                "Invalid code received for user",
+            ));
+        }
+        flow.mfa_done = true;
+        Ok(self.after_first_factor(flow, now, rng))
+    }
+
+    /// `SELECT_MFA_TYPE`: one of the offered methods; issues its challenge.
+    pub(super) fn answer_select_mfa_type<R: CryptoRng + ?Sized>(
+        &mut self,
+        session: SessionAnswer<'_>,
+        options: Vec<String>,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> Result<ServerReply, ServerReply> {
+        let SessionAnswer { flow, params, .. } = session;
+        let answer = param(params, "ANSWER")?;
+        if !options.contains(&answer) {
+            return Err(err("InvalidParameterException", "Invalid MFA type."));
+        }
+        Ok(self.mfa_challenge(flow, &answer, now, rng))
     }
 }
 

@@ -2,12 +2,14 @@
 
 use alloc::borrow::ToOwned;
 use alloc::string::String;
+use alloc::vec::Vec;
 
 use rand_core::CryptoRng;
 use serde_json::{Map, Value, json};
 
 use crate::time::UnixTime;
 
+use super::auth::SessionAnswer;
 use super::replies::{ServerReply, err, invalid_session, ok, str_field};
 use super::state::Awaiting;
 use super::{UserPool, random_b64, totp};
@@ -103,5 +105,45 @@ impl UserPool {
         let session = random_b64(rng, 96);
         self.sessions.insert(session.clone(), pending);
         ok(json!({"Status": "SUCCESS", "Session": session}))
+    }
+
+    /// `MFA_SETUP`: an `EMAIL` to send a code to, or the TOTP secret verified by
+    /// `VerifySoftwareToken`.
+    pub(super) fn answer_mfa_setup<R: CryptoRng + ?Sized>(
+        &mut self,
+        session: SessionAnswer<'_>,
+        options: Vec<String>,
+        secret: Option<String>,
+        verified: bool,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> Result<ServerReply, ServerReply> {
+        let SessionAnswer {
+            mut flow, params, ..
+        } = session;
+        if let Some(email) = params.get("EMAIL").and_then(Value::as_str) {
+            if !options.iter().any(|o| o == "EMAIL_OTP") {
+                return Err(err(
+                    "InvalidParameterException",
+                    "Email MFA is not enabled.",
+                ));
+            }
+            if let Some(u) = self.user_mut(&flow.username) {
+                u.attributes.insert("email".into(), email.to_owned());
+            }
+            return Ok(self.send_code(flow, "EMAIL_OTP", "EMAIL", "email", true, now, rng));
+        }
+        let (Some(secret), true) = (secret, verified) else {
+            return Err(err(
+                "NotAuthorizedException",
+                "Software token MFA has not been verified.",
+            ));
+        };
+        if let Some(u) = self.user_mut(&flow.username) {
+            u.totp_secret = Some(secret);
+            u.preferred_mfa = Some("SOFTWARE_TOKEN_MFA".into());
+        }
+        flow.mfa_done = true;
+        Ok(self.after_first_factor(flow, now, rng))
     }
 }

@@ -11,10 +11,12 @@ use serde_json::{Map, Value, json};
 use crate::srp::{Identity, PrivateSize, ServerSession, Verifier};
 use crate::time::{UnixTime, parse_cognito_timestamp};
 
-use super::UserPool;
+use super::auth::SessionAnswer;
 use super::config::AppClient;
+use super::custom::ChallengeResult;
 use super::replies::{ServerReply, bad_credentials, err, ok, param};
 use super::state::{Flow, SrpState};
+use super::{UserPool, random_b64};
 
 impl UserPool {
     /// Issues `PASSWORD_VERIFIER` for the user of `flow`.
@@ -140,5 +142,82 @@ impl UserPool {
         };
         verified.map_err(|_| bad_credentials())?;
         Ok(state)
+    }
+
+    /// `PASSWORD_VERIFIER`: the user's SRP claim, then the rest of the sign-in (custom auth
+    /// goes back to DefineAuthChallenge).
+    pub(super) fn answer_password_verifier<R: CryptoRng + ?Sized>(
+        &mut self,
+        client: &AppClient,
+        params: &Map<String, Value>,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> Result<ServerReply, ServerReply> {
+        let state = self.check_claim(client, params, now, false)?;
+        let mut flow = state.flow;
+        if let Some(key) = params.get("DEVICE_KEY").and_then(Value::as_str) {
+            flow.device_key = Some(key.to_owned());
+        } else {
+            flow.device_key = None;
+        }
+        self.check_device(&flow)?;
+        flow.password_done = true;
+        if flow.flow == "CUSTOM_AUTH" {
+            flow.history.push(ChallengeResult {
+                challenge_name: "PASSWORD_VERIFIER".into(),
+                succeeded: true,
+            });
+            return Ok(self.custom_next(flow, now, rng));
+        }
+        Ok(self.after_first_factor(flow, now, rng))
+    }
+
+    /// `DEVICE_SRP_AUTH`: the device's `SRP_A`; issues `DEVICE_PASSWORD_VERIFIER`.
+    pub(super) fn answer_device_srp_auth<R: CryptoRng + ?Sized>(
+        &mut self,
+        session: SessionAnswer<'_>,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> Result<ServerReply, ServerReply> {
+        let SessionAnswer {
+            mut flow, params, ..
+        } = session;
+        let key = param(params, "DEVICE_KEY")?;
+        let srp_a = param(params, "SRP_A")?;
+        let device = self.user(&flow.username).and_then(|u| u.devices.get(&key));
+        let Some((Some(verifier), group)) =
+            device.map(|d| (d.verifier.clone(), d.group_key.clone()))
+        else {
+            return Err(err("ResourceNotFoundException", "Device does not exist."));
+        };
+        flow.device_key = Some(key.clone());
+        let username = flow.username.clone();
+        let device = Some((group, key.clone()));
+        let mut reply = self.issue_srp(flow, verifier, &srp_a, device, now, rng)?;
+        reply.insert("USERNAME".into(), Value::String(username));
+        reply.insert("DEVICE_KEY".into(), Value::String(key));
+        let session = random_b64(rng, 96);
+        Ok(ok(
+            json!({"ChallengeName": "DEVICE_PASSWORD_VERIFIER", "Session": session,
+            "ChallengeParameters": reply}),
+        ))
+    }
+
+    /// `DEVICE_PASSWORD_VERIFIER`: the device's SRP claim, then tokens.
+    pub(super) fn answer_device_password_verifier<R: CryptoRng + ?Sized>(
+        &mut self,
+        client: &AppClient,
+        params: &Map<String, Value>,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> Result<ServerReply, ServerReply> {
+        // With `device`, `check_claim` accepts only the state of a device SRP run.
+        let state = self.check_claim(client, params, now, true)?;
+        let mut flow = state.flow;
+        flow.history.push(ChallengeResult {
+            challenge_name: "DEVICE_PASSWORD_VERIFIER".into(),
+            succeeded: true,
+        });
+        Ok(self.tokens(&flow, true, now, rng))
     }
 }

@@ -46,13 +46,7 @@ pub(super) struct Flow {
 
 pub(super) enum Awaiting {
     NewPassword,
-    Code {
-        challenge: &'static str,
-        key: &'static str,
-        code: String,
-        attempts: u8,
-        enrol_email: bool,
-    },
+    Code(SentCode),
     Totp {
         attempts: u8,
     },
@@ -65,6 +59,20 @@ pub(super) enum Awaiting {
     Custom(CustomChallenge),
     SelectChallenge(Vec<String>),
     DeviceSrpAuth,
+}
+
+/// A code sent by SMS or email, and the challenge that asks for it.
+pub(super) struct SentCode {
+    /// `SMS_MFA`, `SMS_OTP` or `EMAIL_OTP`.
+    pub(super) challenge: &'static str,
+    /// The `ChallengeResponses` key of the answer.
+    pub(super) key: &'static str,
+    /// The code.
+    pub(super) code: String,
+    /// Wrong answers so far.
+    pub(super) attempts: u8,
+    /// A right answer enables email MFA for the user (`MFA_SETUP` by email).
+    pub(super) enrol_email: bool,
 }
 
 pub(super) struct PendingSession {

@@ -11,13 +11,14 @@ use crate::secret::Password;
 use crate::time::UnixTime;
 
 use super::UserPool;
-use super::replies::{ServerReply, bad_credentials, ok, param};
+use super::auth::SessionAnswer;
+use super::replies::{ServerReply, bad_credentials, err, ok, param};
 use super::state::{Awaiting, Flow};
 
 impl UserPool {
     pub(super) fn user_auth<R: CryptoRng + ?Sized>(
         &mut self,
-        mut flow: Flow,
+        flow: Flow,
         params: &Map<String, Value>,
         now: UnixTime,
         rng: &mut R,
@@ -25,12 +26,7 @@ impl UserPool {
         let available = self.first_factors(&flow.username);
         match params.get("PREFERRED_CHALLENGE").and_then(Value::as_str) {
             Some("PASSWORD") if params.contains_key("PASSWORD") => {
-                let password = Password::new(param(params, "PASSWORD")?);
-                if !self.password_matches(&flow.username, &password) {
-                    return Err(bad_credentials());
-                }
-                flow.password_done = true;
-                Ok(self.after_first_factor(flow, now, rng))
+                self.first_factor_password(flow, params, now, rng)
             }
             Some("PASSWORD_SRP") if params.contains_key("SRP_A") => {
                 self.password_verifier(flow, &param(params, "SRP_A")?, now, rng)
@@ -80,5 +76,48 @@ impl UserPool {
         } else {
             self.send_code(flow, "EMAIL_OTP", "EMAIL", "email", false, now, rng)
         }
+    }
+
+    /// `SELECT_CHALLENGE`: one of the available first factors, with its answer (`PASSWORD`,
+    /// `SRP_A`) or not (codes).
+    pub(super) fn answer_select_challenge<R: CryptoRng + ?Sized>(
+        &mut self,
+        session: SessionAnswer<'_>,
+        available: Vec<String>,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> Result<ServerReply, ServerReply> {
+        let SessionAnswer { flow, params, .. } = session;
+        let answer = param(params, "ANSWER")?;
+        if !available.contains(&answer) {
+            return Err(err(
+                "InvalidParameterException",
+                "The challenge is not available.",
+            ));
+        }
+        match answer.as_str() {
+            "PASSWORD" => self.first_factor_password(flow, params, now, rng),
+            "PASSWORD_SRP" => {
+                let srp_a = param(params, "SRP_A")?;
+                self.password_verifier(flow, &srp_a, now, rng)
+            }
+            other => Ok(self.first_factor_code(flow, other, now, rng)),
+        }
+    }
+
+    /// The `PASSWORD` first factor.
+    fn first_factor_password<R: CryptoRng + ?Sized>(
+        &mut self,
+        mut flow: Flow,
+        params: &Map<String, Value>,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> Result<ServerReply, ServerReply> {
+        let password = Password::new(param(params, "PASSWORD")?);
+        if !self.password_matches(&flow.username, &password) {
+            return Err(bad_credentials());
+        }
+        flow.password_done = true;
+        Ok(self.after_first_factor(flow, now, rng))
     }
 }
