@@ -13,13 +13,14 @@ use crate::time::UnixTime;
 
 use super::UserPool;
 use super::config::AppClient;
-use super::custom::{ChallengeResult, CustomStep};
 use super::replies::{
     ServerReply, bad_credentials, err, invalid_session, map_field, param, str_field,
 };
 use super::state::{Awaiting, Flow, PendingSession};
 
 impl UserPool {
+    /// `InitiateAuth`: checks that the operation and the client allow the flow, then starts
+    /// it (or refreshes).
     pub(super) fn try_initiate<R: CryptoRng + ?Sized>(
         &mut self,
         req: &Map<String, Value>,
@@ -53,7 +54,7 @@ impl UserPool {
         let typed = param(&params, "USERNAME")?;
         Self::check_secret_hash(&client, &params, &typed)?;
         let user = self.sign_in_user(&client, &typed)?;
-        let mut flow = Flow {
+        let flow = Flow {
             username: user.username.clone(),
             client_id: client.client_id.clone(),
             admin,
@@ -70,45 +71,33 @@ impl UserPool {
         match flow_name.as_str() {
             "USER_SRP_AUTH" => self.password_verifier(flow, &param(&params, "SRP_A")?, now, rng),
             "USER_PASSWORD_AUTH" | "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
-                let password = Password::new(param(&params, "PASSWORD")?);
-                if !self.password_matches(&flow.username, &password) {
-                    return Err(bad_credentials());
-                }
-                self.check_device(&flow)?;
-                flow.password_done = true;
-                Ok(self.after_first_factor(flow, now, rng))
+                self.initiate_password(flow, &params, now, rng)
             }
-            "CUSTOM_AUTH" => {
-                if self.custom.is_none() {
-                    return Err(err(
-                        "InvalidLambdaResponseException",
-                        "Custom auth lambda trigger is not configured for the user pool.",
-                    ));
-                }
-                if params.get("CHALLENGE_NAME").and_then(Value::as_str) == Some("SRP_A") {
-                    flow.history.push(ChallengeResult {
-                        challenge_name: "SRP_A".into(),
-                        succeeded: true,
-                    });
-                    let srp_a = param(&params, "SRP_A")?;
-                    return match self.define(&flow) {
-                        CustomStep::PasswordVerifier => {
-                            self.password_verifier(flow, &srp_a, now, rng)
-                        }
-                        _ => Err(err(
-                            "InvalidLambdaResponseException",
-                            "Invalid lambda response.",
-                        )),
-                    };
-                }
-                Ok(self.custom_next(flow, now, rng))
-            }
+            "CUSTOM_AUTH" => self.initiate_custom(flow, &params, now, rng),
             "USER_AUTH" => self.user_auth(flow, &params, now, rng),
             other => Err(err(
                 "InvalidParameterException",
                 &format!("Unsupported AuthFlow: {other}"),
             )),
         }
+    }
+
+    /// `USER_PASSWORD_AUTH`, `ADMIN_USER_PASSWORD_AUTH` and `ADMIN_NO_SRP_AUTH`: the password
+    /// itself.
+    fn initiate_password<R: CryptoRng + ?Sized>(
+        &mut self,
+        mut flow: Flow,
+        params: &Map<String, Value>,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> Result<ServerReply, ServerReply> {
+        let password = Password::new(param(params, "PASSWORD")?);
+        if !self.password_matches(&flow.username, &password) {
+            return Err(bad_credentials());
+        }
+        self.check_device(&flow)?;
+        flow.password_done = true;
+        Ok(self.after_first_factor(flow, now, rng))
     }
 
     /// `RespondToAuthChallenge`: SRP claims carry their state in `PASSWORD_CLAIM_SECRET_BLOCK`;

@@ -15,9 +15,9 @@ use crate::srp::{Identity, Verifier};
 use crate::time::UnixTime;
 
 use super::auth::SessionAnswer;
-use super::config::{MfaMode, UserStatus};
+use super::config::UserStatus;
 use super::replies::{ServerReply, bad_credentials, err, ok, param};
-use super::state::{Awaiting, Flow, PendingSession};
+use super::state::{Awaiting, Flow, PendingSession, User};
 use super::{UserPool, random_b64};
 
 impl UserPool {
@@ -64,19 +64,7 @@ impl UserPool {
             return bad_credentials();
         };
         if user.status == UserStatus::ForceChangePassword {
-            let current: BTreeMap<&String, &String> = user.attributes.iter().collect();
-            let missing: Vec<String> = self
-                .config
-                .required_attributes
-                .iter()
-                .filter(|a| !user.attributes.contains_key(*a))
-                .map(|a| format!("userAttributes.{a}"))
-                .collect();
-            let params = json!({
-                "USER_ID_FOR_SRP": user.username,
-                "userAttributes": serde_json::to_string(&current).unwrap_or_default(),
-                "requiredAttributes": serde_json::to_string(&missing).unwrap_or_default(),
-            });
+            let params = self.new_password_parameters(user);
             return self.challenge(
                 flow,
                 Awaiting::NewPassword,
@@ -87,67 +75,15 @@ impl UserPool {
             );
         }
         if !flow.mfa_done && !flow.passwordless {
-            let remembered_device = flow.device_key.as_ref().is_some_and(|k| {
-                user.devices
-                    .get(k)
-                    .is_some_and(|d| d.verifier.is_some() && d.remembered)
-            });
-            let skip = remembered_device && self.config.challenge_required_on_new_device;
-            let mut methods = Vec::new();
-            if self.config.totp_mfa && user.totp_secret.is_some() {
-                methods.push("SOFTWARE_TOKEN_MFA".to_owned());
-            }
-            if self.config.sms_mfa && user.sms_mfa && user.attributes.contains_key("phone_number") {
-                methods.push("SMS_MFA".to_owned());
-            }
-            if self.config.email_mfa && user.email_mfa && user.attributes.contains_key("email") {
-                methods.push("EMAIL_OTP".to_owned());
-            }
-            let wanted = match self.config.mfa {
-                MfaMode::Off => false,
-                MfaMode::Optional => !methods.is_empty(),
-                MfaMode::On => true,
-            };
-            if wanted && !skip {
+            let methods = self.mfa_methods(user);
+            if self.mfa_wanted(user, &flow, &methods) {
                 if methods.is_empty() {
-                    let mut options = Vec::new();
-                    if self.config.sms_mfa {
-                        options.push("SMS_MFA".to_owned());
-                    }
-                    if self.config.totp_mfa {
-                        options.push("SOFTWARE_TOKEN_MFA".to_owned());
-                    }
-                    if self.config.email_mfa {
-                        options.push("EMAIL_OTP".to_owned());
-                    }
-                    let params = json!({
-                        "MFAS_CAN_SETUP": serde_json::to_string(&options).unwrap_or_default(),
-                        "USER_ID_FOR_SRP": flow.username,
-                    });
-                    let awaiting = Awaiting::MfaSetup {
-                        options,
-                        secret: None,
-                        verified: false,
-                    };
-                    return self.challenge(flow, awaiting, "MFA_SETUP", params, now, rng);
+                    return self.mfa_setup_challenge(flow, now, rng);
                 }
                 let chosen = match (&user.preferred_mfa, methods.len()) {
                     (Some(p), _) if methods.contains(p) => p.clone(),
                     (_, 1) => methods.first().cloned().unwrap_or_default(),
-                    _ => {
-                        let params = json!({
-                            "MFAS_CAN_CHOOSE": serde_json::to_string(&methods).unwrap_or_default(),
-                            "USER_ID_FOR_SRP": flow.username,
-                        });
-                        return self.challenge(
-                            flow,
-                            Awaiting::SelectMfa(methods),
-                            "SELECT_MFA_TYPE",
-                            params,
-                            now,
-                            rng,
-                        );
-                    }
+                    _ => return self.select_mfa_challenge(flow, methods, now, rng),
                 };
                 return self.mfa_challenge(flow, &chosen, now, rng);
             }
@@ -174,6 +110,24 @@ impl UserPool {
             );
         }
         self.tokens(&flow, device_known, now, rng)
+    }
+
+    /// `NEW_PASSWORD_REQUIRED`'s parameters: the user's attributes, and the required ones the
+    /// user does not have.
+    fn new_password_parameters(&self, user: &User) -> Value {
+        let current: BTreeMap<&String, &String> = user.attributes.iter().collect();
+        let missing: Vec<String> = self
+            .config
+            .required_attributes
+            .iter()
+            .filter(|a| !user.attributes.contains_key(*a))
+            .map(|a| format!("userAttributes.{a}"))
+            .collect();
+        json!({
+            "USER_ID_FOR_SRP": user.username,
+            "userAttributes": serde_json::to_string(&current).unwrap_or_default(),
+            "requiredAttributes": serde_json::to_string(&missing).unwrap_or_default(),
+        })
     }
 
     /// `NEW_PASSWORD_REQUIRED`: the new password and the missing required attributes. A

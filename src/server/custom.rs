@@ -12,7 +12,7 @@ use crate::time::UnixTime;
 
 use super::UserPool;
 use super::auth::SessionAnswer;
-use super::replies::{ServerReply, bad_credentials, param};
+use super::replies::{ServerReply, bad_credentials, err, param};
 use super::state::{Awaiting, Flow};
 
 /// One step of a custom-auth session, as the DefineAuthChallenge trigger sees it.
@@ -82,11 +82,43 @@ pub trait CustomAuth {
 }
 
 impl UserPool {
-    pub(super) fn define(&mut self, flow: &Flow) -> CustomStep {
+    fn define(&mut self, flow: &Flow) -> CustomStep {
         match &mut self.custom {
             Some(c) => c.define(&flow.username, &flow.history),
             None => CustomStep::Fail,
         }
+    }
+
+    /// `CUSTOM_AUTH`: DefineAuthChallenge decides the first challenge; with
+    /// `CHALLENGE_NAME = SRP_A` the password comes first (`PASSWORD_VERIFIER`).
+    pub(super) fn initiate_custom<R: CryptoRng + ?Sized>(
+        &mut self,
+        mut flow: Flow,
+        params: &Map<String, Value>,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> Result<ServerReply, ServerReply> {
+        if self.custom.is_none() {
+            return Err(err(
+                "InvalidLambdaResponseException",
+                "Custom auth lambda trigger is not configured for the user pool.",
+            ));
+        }
+        if params.get("CHALLENGE_NAME").and_then(Value::as_str) == Some("SRP_A") {
+            flow.history.push(ChallengeResult {
+                challenge_name: "SRP_A".into(),
+                succeeded: true,
+            });
+            let srp_a = param(params, "SRP_A")?;
+            return match self.define(&flow) {
+                CustomStep::PasswordVerifier => self.password_verifier(flow, &srp_a, now, rng),
+                _ => Err(err(
+                    "InvalidLambdaResponseException",
+                    "Invalid lambda response.",
+                )),
+            };
+        }
+        Ok(self.custom_next(flow, now, rng))
     }
 
     pub(super) fn custom_next<R: CryptoRng + ?Sized>(

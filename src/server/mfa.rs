@@ -11,11 +11,66 @@ use serde_json::json;
 use crate::time::UnixTime;
 
 use super::auth::SessionAnswer;
+use super::config::MfaMode;
 use super::replies::{ServerReply, err, param};
-use super::state::{Awaiting, Flow, SentCode};
+use super::state::{Awaiting, Flow, SentCode, User};
 use super::{OutboxMessage, UserPool, ct_eq, digits, totp};
 
 impl UserPool {
+    /// The MFA methods the pool enables and the user has set up.
+    pub(super) fn mfa_methods(&self, user: &User) -> Vec<String> {
+        let mut methods = Vec::new();
+        if self.config.totp_mfa && user.totp_secret.is_some() {
+            methods.push("SOFTWARE_TOKEN_MFA".to_owned());
+        }
+        if self.config.sms_mfa && user.sms_mfa && user.attributes.contains_key("phone_number") {
+            methods.push("SMS_MFA".to_owned());
+        }
+        if self.config.email_mfa && user.email_mfa && user.attributes.contains_key("email") {
+            methods.push("EMAIL_OTP".to_owned());
+        }
+        methods
+    }
+
+    /// Whether the sign-in asks for a second factor: as the pool's MFA mode says, unless a
+    /// remembered device replaces it.
+    pub(super) fn mfa_wanted(&self, user: &User, flow: &Flow, methods: &[String]) -> bool {
+        let remembered_device = flow.device_key.as_ref().is_some_and(|k| {
+            user.devices
+                .get(k)
+                .is_some_and(|d| d.verifier.is_some() && d.remembered)
+        });
+        let skip = remembered_device && self.config.challenge_required_on_new_device;
+        let wanted = match self.config.mfa {
+            MfaMode::Off => false,
+            MfaMode::Optional => !methods.is_empty(),
+            MfaMode::On => true,
+        };
+        wanted && !skip
+    }
+
+    /// `SELECT_MFA_TYPE`, for a user with several methods and none of them preferred.
+    pub(super) fn select_mfa_challenge<R: CryptoRng + ?Sized>(
+        &mut self,
+        flow: Flow,
+        methods: Vec<String>,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> ServerReply {
+        let params = json!({
+            "MFAS_CAN_CHOOSE": serde_json::to_string(&methods).unwrap_or_default(),
+            "USER_ID_FOR_SRP": flow.username,
+        });
+        self.challenge(
+            flow,
+            Awaiting::SelectMfa(methods),
+            "SELECT_MFA_TYPE",
+            params,
+            now,
+            rng,
+        )
+    }
+
     pub(super) fn mfa_challenge<R: CryptoRng + ?Sized>(
         &mut self,
         flow: Flow,

@@ -11,10 +11,39 @@ use crate::time::UnixTime;
 
 use super::auth::SessionAnswer;
 use super::replies::{ServerReply, err, invalid_session, ok, str_field};
-use super::state::Awaiting;
+use super::state::{Awaiting, Flow};
 use super::{UserPool, random_b64, totp};
 
 impl UserPool {
+    /// `MFA_SETUP`, for a user without a method when MFA is on: the methods the pool enables.
+    pub(super) fn mfa_setup_challenge<R: CryptoRng + ?Sized>(
+        &mut self,
+        flow: Flow,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> ServerReply {
+        let mut options = Vec::new();
+        if self.config.sms_mfa {
+            options.push("SMS_MFA".to_owned());
+        }
+        if self.config.totp_mfa {
+            options.push("SOFTWARE_TOKEN_MFA".to_owned());
+        }
+        if self.config.email_mfa {
+            options.push("EMAIL_OTP".to_owned());
+        }
+        let params = json!({
+            "MFAS_CAN_SETUP": serde_json::to_string(&options).unwrap_or_default(),
+            "USER_ID_FOR_SRP": flow.username,
+        });
+        let awaiting = Awaiting::MfaSetup {
+            options,
+            secret: None,
+            verified: false,
+        };
+        self.challenge(flow, awaiting, "MFA_SETUP", params, now, rng)
+    }
+
     pub(super) fn associate<R: CryptoRng + ?Sized>(
         &mut self,
         req: &Map<String, Value>,

@@ -43,7 +43,7 @@ impl UserPool {
 
     /// Starts the server side of an SRP run against `verifier` and keeps its state under a
     /// fresh `SECRET_BLOCK`: returns `SALT`, `SRP_B` and `SECRET_BLOCK`.
-    pub(super) fn issue_srp<R: CryptoRng + ?Sized>(
+    fn issue_srp<R: CryptoRng + ?Sized>(
         &mut self,
         flow: Flow,
         verifier: Verifier,
@@ -79,7 +79,7 @@ impl UserPool {
 
     /// Checks an SRP claim: single-use state, client, `USERNAME`, `SECRET_HASH`, `TIMESTAMP`
     /// form and skew, then the signature.
-    pub(super) fn check_claim(
+    fn check_claim(
         &mut self,
         client: &AppClient,
         params: &Map<String, Value>,

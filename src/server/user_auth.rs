@@ -63,7 +63,7 @@ impl UserPool {
         out
     }
 
-    pub(super) fn first_factor_code<R: CryptoRng + ?Sized>(
+    fn first_factor_code<R: CryptoRng + ?Sized>(
         &mut self,
         mut flow: Flow,
         which: &str,
