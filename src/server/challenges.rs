@@ -1,5 +1,5 @@
-//! Sessions and the challenges after the first factor: new password, MFA, device SRP,
-//! tokens.
+//! Sessions, and what follows the first factor: `NEW_PASSWORD_REQUIRED` (issued and
+//! answered), MFA, `DEVICE_SRP_AUTH` or tokens.
 
 use alloc::borrow::ToOwned;
 use alloc::collections::BTreeMap;

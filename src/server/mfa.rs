@@ -1,4 +1,5 @@
-//! MFA challenges: TOTP, and codes sent by SMS or email.
+//! MFA: which methods a sign-in asks for, `SELECT_MFA_TYPE`, TOTP and codes sent by SMS or
+//! email, issued and answered.
 
 use alloc::borrow::ToOwned;
 use alloc::format;

@@ -1,4 +1,5 @@
-//! TOTP enrolment during `MFA_SETUP`: `AssociateSoftwareToken` and `VerifySoftwareToken`.
+//! `MFA_SETUP`: the challenge, TOTP enrolment (`AssociateSoftwareToken`,
+//! `VerifySoftwareToken`) and the answer.
 
 use alloc::borrow::ToOwned;
 use alloc::string::String;

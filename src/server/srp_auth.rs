@@ -1,4 +1,5 @@
-//! SRP runs: `PASSWORD_VERIFIER` and `DEVICE_PASSWORD_VERIFIER` issued, their claims checked.
+//! SRP runs: `PASSWORD_VERIFIER`, and `DEVICE_PASSWORD_VERIFIER` after `DEVICE_SRP_AUTH`,
+//! issued; their claims checked.
 
 use alloc::borrow::ToOwned;
 use alloc::string::String;

@@ -1,4 +1,4 @@
-//! `USER_AUTH`: the first factor the user chooses.
+//! `USER_AUTH`: the first factor the user chooses, at once or by `SELECT_CHALLENGE`.
 
 use alloc::borrow::ToOwned;
 use alloc::string::String;
@@ -16,6 +16,8 @@ use super::replies::{ServerReply, bad_credentials, err, ok, param};
 use super::state::{Awaiting, Flow};
 
 impl UserPool {
+    /// `USER_AUTH`: the `PREFERRED_CHALLENGE` when it can be served at once, else
+    /// `SELECT_CHALLENGE`.
     pub(super) fn user_auth<R: CryptoRng + ?Sized>(
         &mut self,
         flow: Flow,
