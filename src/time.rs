@@ -78,6 +78,36 @@ pub(crate) fn parse_http_date(text: &str) -> Option<u64> {
     Some(days_from_civil(year, month, day) * 86_400 + h * 3600 + m * 60 + s)
 }
 
+/// Reads Cognito's `TIMESTAMP` (`Tue Mar 5 04:05:06 UTC 2024`) as Unix seconds: the inverse
+/// of [`UnixTime::cognito_timestamp`], for the reference user pool.
+#[cfg(feature = "server")]
+pub(crate) fn parse_cognito_timestamp(text: &str) -> Option<u64> {
+    let mut p = text.split(' ');
+    let weekday = p.next()?;
+    if !WEEKDAYS.contains(&weekday) {
+        return None;
+    }
+    let month_name = p.next()?;
+    if !MONTHS.contains(&month_name) {
+        return None;
+    }
+    let day: u64 = p.next()?.parse().ok()?;
+    let mut hms = p.next()?.split(':').map(|x| x.parse::<u64>().ok());
+    let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);
+    if p.next()? != "UTC" {
+        return None;
+    }
+    let year: u64 = p.next()?.parse().ok()?;
+    if p.next().is_some() || !(1970..=9999).contains(&year) || !(1..=31).contains(&day) {
+        return None;
+    }
+    if h > 23 || m > 59 || s > 59 {
+        return None;
+    }
+    let http = alloc::format!("{weekday}, {day:02} {month_name} {year} {h:02}:{m:02}:{s:02} GMT");
+    parse_http_date(&http)
+}
+
 /// Days since 1970-01-01 of a proleptic Gregorian date (year ≥ 1970).
 fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
     let y = if month <= 2 { year - 1 } else { year };
@@ -142,6 +172,23 @@ mod tests {
             let http = alloc::format!("{}, {} {} {} {} GMT", p[0], p[2], p[1], p[5], p[3]);
             assert_eq!(parse_http_date(&http), Some(t), "{http}");
         }
+    }
+
+    #[cfg(feature = "server")]
+    #[test]
+    fn timestamps_round_trip() {
+        for t in [0u64, 1_709_611_506, 253_402_300_799] {
+            let parsed = UnixTime(t)
+                .cognito_timestamp()
+                .map(|s| parse_cognito_timestamp(&s));
+            assert_eq!(parsed, Ok(Some(t)), "{t}");
+        }
+        assert_eq!(
+            parse_cognito_timestamp("Tue Mar 05 04:05:06 UTC 2024"),
+            Some(1_709_611_506)
+        );
+        assert_eq!(parse_cognito_timestamp("Do Mar 5 04:05:06 UTC 2024"), None);
+        assert_eq!(parse_cognito_timestamp("Tue Mar 5 04:05:06 GMT 2024"), None);
     }
 
     #[test]

@@ -1,0 +1,242 @@
+//! Tokens: issued at the end of a sign-in, refreshed, and looked up by access token.
+
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, KeyInit, Mac};
+use rand_core::CryptoRng;
+use serde_json::{Map, Value, json};
+use sha2::Sha256;
+
+use crate::time::UnixTime;
+
+use super::config::{AppClient, DeviceTracking};
+use super::replies::{ServerReply, bad_credentials, err, ok, param, str_field};
+use super::state::{Device, Flow, RefreshInfo, TokenInfo};
+use super::{UserPool, ct_eq, random_b64, uuid};
+
+impl UserPool {
+    /// Issues tokens, with `NewDeviceMetadata` when tracking is on and no known device was
+    /// used.
+    pub(super) fn tokens<R: CryptoRng + ?Sized>(
+        &mut self,
+        flow: &Flow,
+        device_used: bool,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> ServerReply {
+        let Some(client) = self.clients.get(&flow.client_id).cloned() else {
+            return bad_credentials();
+        };
+        let mut result = self.token_set(
+            &client,
+            &flow.username,
+            flow.device_key.as_deref().filter(|_| device_used),
+            now,
+            rng,
+        );
+        let refresh = random_b64(rng, 48);
+        self.refresh_tokens.insert(
+            refresh.clone(),
+            RefreshInfo {
+                username: flow.username.clone(),
+                client_id: client.client_id.clone(),
+                device_key: flow.device_key.clone().filter(|_| device_used),
+            },
+        );
+        result.insert("RefreshToken".into(), Value::String(refresh));
+        if self.config.device_tracking != DeviceTracking::Off && !device_used {
+            let key = format!("{}_{}", self.region, uuid(rng));
+            let group = format!("-{}", random_b64(rng, 6));
+            if let Some(u) = self.user_mut(&flow.username) {
+                u.devices.insert(
+                    key.clone(),
+                    Device {
+                        group_key: group.clone(),
+                        verifier: None,
+                        remembered: false,
+                    },
+                );
+            }
+            result.insert(
+                "NewDeviceMetadata".into(),
+                json!({"DeviceKey": key, "DeviceGroupKey": group}),
+            );
+        }
+        ok(json!({"ChallengeParameters": {}, "AuthenticationResult": result}))
+    }
+
+    fn token_set<R: CryptoRng + ?Sized>(
+        &mut self,
+        client: &AppClient,
+        username: &str,
+        device_key: Option<&str>,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> Map<String, Value> {
+        let (sub, attributes) = self
+            .user(username)
+            .map(|u| (u.sub.clone(), u.attributes.clone()))
+            .unwrap_or_default();
+        let iss = format!(
+            "https://cognito-idp.{}.amazonaws.com/{}",
+            self.region, self.id
+        );
+        let exp = now.0.saturating_add(client.token_validity);
+        let event_id = uuid(rng);
+        let mut access = json!({
+            "sub": sub, "iss": iss, "client_id": client.client_id, "origin_jti": uuid(rng),
+            "event_id": event_id, "token_use": "access", "scope": "aws.cognito.signin.user.admin",
+            "auth_time": now.0, "exp": exp, "iat": now.0, "jti": uuid(rng), "username": username,
+        });
+        if let (Some(k), Value::Object(m)) = (device_key, &mut access) {
+            m.insert("device_key".into(), Value::String(k.to_owned()));
+        }
+        let mut id = json!({
+            "sub": sub, "iss": iss, "aud": client.client_id, "event_id": event_id, "token_use": "id",
+            "auth_time": now.0, "exp": exp, "iat": now.0, "cognito:username": username,
+        });
+        for (k, v) in &attributes {
+            if let Value::Object(m) = &mut id {
+                m.insert(k.clone(), Value::String(v.clone()));
+            }
+        }
+        let access_token = self.sign(&access);
+        self.access_tokens.insert(
+            access_token.clone(),
+            TokenInfo {
+                username: username.to_owned(),
+                expires: exp,
+            },
+        );
+        let mut out = Map::new();
+        out.insert("AccessToken".into(), Value::String(access_token));
+        out.insert("IdToken".into(), Value::String(self.sign(&id)));
+        out.insert("ExpiresIn".into(), json!(client.token_validity));
+        out.insert("TokenType".into(), json!("Bearer"));
+        out
+    }
+
+    /// A JWT signed with HS256 and the pool's test key.
+    fn sign(&self, claims: &Value) -> String {
+        let header =
+            URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT","kid":"cognito-signin-test"}"#);
+        let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).unwrap_or_default());
+        let input = format!("{header}.{payload}");
+        let signature = match Hmac::<Sha256>::new_from_slice(&self.key) {
+            Ok(mut mac) => {
+                mac.update(input.as_bytes());
+                URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+            }
+            Err(_) => String::new(),
+        };
+        format!("{input}.{signature}")
+    }
+
+    pub(super) fn refresh<R: CryptoRng + ?Sized>(
+        &mut self,
+        client: &AppClient,
+        params: &Map<String, Value>,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> Result<ServerReply, ServerReply> {
+        if client.refresh_token_rotation {
+            return Err(err(
+                "NotAuthorizedException",
+                "Refresh token rotation is enabled: use GetTokensFromRefreshToken.",
+            ));
+        }
+        let token = param(params, "REFRESH_TOKEN")?;
+        let Some(info) = self.refresh_tokens.get(&token) else {
+            return Err(err("NotAuthorizedException", "Invalid Refresh Token"));
+        };
+        if info.client_id != client.client_id {
+            return Err(err("NotAuthorizedException", "Invalid Refresh Token"));
+        }
+        let username = info.username.clone();
+        let device = info.device_key.clone();
+        Self::check_secret_hash(client, params, &username)?;
+        if device.is_some() && params.get("DEVICE_KEY").and_then(Value::as_str) != device.as_deref()
+        {
+            return Err(err("NotAuthorizedException", "Invalid Refresh Token"));
+        }
+        if self.user(&username).is_none_or(|u| !u.enabled) {
+            return Err(err("NotAuthorizedException", "Invalid Refresh Token"));
+        }
+        let result = self.token_set(client, &username, device.as_deref(), now, rng);
+        Ok(ok(
+            json!({"ChallengeParameters": {}, "AuthenticationResult": result}),
+        ))
+    }
+
+    pub(super) fn get_tokens_from_refresh<R: CryptoRng + ?Sized>(
+        &mut self,
+        req: &Map<String, Value>,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> ServerReply {
+        let client = match self.client(req) {
+            Ok(c) => c.clone(),
+            Err(e) => return e,
+        };
+        if let Some(secret) = &client.client_secret {
+            let given = req
+                .get("ClientSecret")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if !ct_eq(given.as_bytes(), secret.expose_secret().as_bytes()) {
+                return err(
+                    "NotAuthorizedException",
+                    &format!(
+                        "Unable to verify secret hash for client {}",
+                        client.client_id
+                    ),
+                );
+            }
+        }
+        let Ok(token) = str_field(req, "RefreshToken") else {
+            return err("InvalidParameterException", "RefreshToken is required.");
+        };
+        let token = token.to_owned();
+        let Some(info) = self.refresh_tokens.get(&token) else {
+            return err("NotAuthorizedException", "Invalid Refresh Token");
+        };
+        if info.client_id != client.client_id {
+            return err("NotAuthorizedException", "Invalid Refresh Token");
+        }
+        let (username, device) = (info.username.clone(), info.device_key.clone());
+        if device.is_some() && req.get("DeviceKey").and_then(Value::as_str) != device.as_deref() {
+            return err("NotAuthorizedException", "Invalid Refresh Token");
+        }
+        let mut result = self.token_set(&client, &username, device.as_deref(), now, rng);
+        if client.refresh_token_rotation {
+            self.refresh_tokens.remove(&token);
+            let next = random_b64(rng, 48);
+            self.refresh_tokens.insert(
+                next.clone(),
+                RefreshInfo {
+                    username,
+                    client_id: client.client_id.clone(),
+                    device_key: device,
+                },
+            );
+            result.insert("RefreshToken".into(), Value::String(next));
+        }
+        ok(json!({"AuthenticationResult": result}))
+    }
+
+    pub(super) fn token_user(
+        &self,
+        req: &Map<String, Value>,
+        now: UnixTime,
+    ) -> Result<String, ServerReply> {
+        let token = str_field(req, "AccessToken")?;
+        match self.access_tokens.get(token) {
+            Some(info) if now.0 < info.expires => Ok(info.username.clone()),
+            _ => Err(err("NotAuthorizedException", "Invalid Access Token")),
+        }
+    }
+}
