@@ -442,24 +442,7 @@ impl Machine {
                 params.push(p(param::USERNAME, &username));
                 self.ctx.username = username;
                 if let Some(factor) = preferred {
-                    if matches!(factor, FirstFactor::WebAuthn(Some(_))) {
-                        return Err(Misuse::BadArgument("preferred").into());
-                    }
-                    params.push(p(param::PREFERRED_CHALLENGE, factor.name()));
-                    match factor {
-                        FirstFactor::Password(password) => {
-                            params.push(p(param::PASSWORD, password.expose_secret()));
-                        }
-                        FirstFactor::PasswordSrp(password) => {
-                            let ephemeral = Ephemeral::generate(size, rng)?;
-                            params.push(p(param::SRP_A, &ephemeral.public_hex()));
-                            srp = Srp::User {
-                                ephemeral,
-                                password,
-                            };
-                        }
-                        FirstFactor::EmailOtp | FirstFactor::SmsOtp | FirstFactor::WebAuthn(_) => {}
-                    }
+                    srp = self.preferred(factor, &mut params, rng)?;
                 }
                 AuthFlow::UserAuth
             }
@@ -502,6 +485,34 @@ impl Machine {
             },
         };
         Ok((State::Awaiting(awaiting), request))
+    }
+
+    /// `PREFERRED_CHALLENGE` of a `USER_AUTH` start, with the password or `SRP_A` it needs.
+    fn preferred<R: CryptoRng + ?Sized>(
+        &self,
+        factor: FirstFactor,
+        params: &mut Params,
+        rng: &mut R,
+    ) -> Result<Srp, Error> {
+        if matches!(factor, FirstFactor::WebAuthn(Some(_))) {
+            return Err(Misuse::BadArgument("preferred").into());
+        }
+        params.push(p(param::PREFERRED_CHALLENGE, factor.name()));
+        Ok(match factor {
+            FirstFactor::Password(password) => {
+                params.push(p(param::PASSWORD, password.expose_secret()));
+                Srp::None
+            }
+            FirstFactor::PasswordSrp(password) => {
+                let ephemeral = Ephemeral::generate(self.config.private_size, rng)?;
+                params.push(p(param::SRP_A, &ephemeral.public_hex()));
+                Srp::User {
+                    ephemeral,
+                    password,
+                }
+            }
+            FirstFactor::EmailOtp | FirstFactor::SmsOtp | FirstFactor::WebAuthn(_) => Srp::None,
+        })
     }
 
     fn refresh_rotating(&self, token: RefreshToken) -> (State, Request) {

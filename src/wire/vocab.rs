@@ -41,6 +41,26 @@ pub(crate) mod param {
     pub(crate) const SRP_A_CHALLENGE: &str = "SRP_A";
 }
 
+/// `NEW_PASSWORD_REQUIRED` answers never send these back: the service manages them, as it
+/// does every `cognito:` attribute.
+const READ_ONLY_ATTRIBUTES: [&str; 4] = [
+    "sub",
+    "email_verified",
+    "phone_number_verified",
+    "identities",
+];
+
+/// Whether the user attribute `name` (without prefix) is the service's to set.
+pub(crate) fn read_only_attribute(name: &str) -> bool {
+    READ_ONLY_ATTRIBUTES.contains(&name) || name.starts_with("cognito:")
+}
+
+/// `DeviceRememberedStatus` of `UpdateDeviceStatus` that remembers the device.
+pub(crate) const DEVICE_REMEMBERED: &str = "remembered";
+
+/// `Status` of a `VerifySoftwareToken` reply that accepted the code.
+pub(crate) const VERIFY_SUCCESS: &str = "SUCCESS";
+
 /// `AuthFlow` of `InitiateAuth` / `AdminInitiateAuth`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum AuthFlow {
@@ -191,6 +211,16 @@ mod tests {
         let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .encode(format!(r#"{{"username":"{long}"}}"#));
         assert_eq!(token_username(&format!("x.{payload}.y")), None);
+    }
+
+    #[test]
+    fn service_managed_attributes_are_read_only() {
+        for name in ["sub", "identities", "cognito:user_status", "email_verified"] {
+            assert!(read_only_attribute(name), "{name}");
+        }
+        for name in ["name", "email", "custom:team", "phone_number"] {
+            assert!(!read_only_attribute(name), "{name}");
+        }
     }
 
     #[test]

@@ -11,10 +11,8 @@ use crate::error::{Error, Misuse, ProtocolError};
 use crate::flow::{Answer, Challenge, DeviceStatus, FirstFactor, MfaType, Step};
 use crate::secret::Password;
 use crate::srp::Ephemeral;
-use crate::wire::vocab::{ChallengeName, param};
+use crate::wire::vocab::{self, ChallengeName, param};
 use crate::wire::{self, Operation, Request};
-
-use super::reply::read_only;
 
 impl Asking {
     /// What the user is shown.
@@ -171,7 +169,7 @@ impl Machine {
                     let name = name
                         .strip_prefix(param::USER_ATTRIBUTE_PREFIX)
                         .unwrap_or(name);
-                    if value.is_empty() || read_only(name) {
+                    if value.is_empty() || vocab::read_only_attribute(name) {
                         continue;
                     }
                     let key = [param::USER_ATTRIBUTE_PREFIX, name].concat();
@@ -276,7 +274,7 @@ impl Machine {
         let body = wire::UpdateDeviceStatus {
             access_token: &registration.tokens.access_token,
             device_key: &registration.credentials.device_key,
-            device_remembered_status: "remembered",
+            device_remembered_status: vocab::DEVICE_REMEMBERED,
         };
         let request = Request::new(Operation::UpdateDeviceStatus, wire::to_body(&body));
         (

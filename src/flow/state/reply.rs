@@ -20,21 +20,8 @@ use crate::wire::reply::{
     self, AssociateReply, AuthReply, AuthenticationResult, ConfirmDeviceReply, EmptyReply, Raw,
     VerifyReply, read,
 };
-use crate::wire::vocab::{ChallengeName, param, token_username};
+use crate::wire::vocab::{self, ChallengeName, param, token_username};
 use crate::wire::{self, MAX_NAME_CHARS, MAX_SESSION_CHARS, Operation, Request};
-
-/// `NEW_PASSWORD_REQUIRED` answers never send these back: the service manages them.
-const READ_ONLY_ATTRIBUTES: [&str; 4] = [
-    "sub",
-    "email_verified",
-    "phone_number_verified",
-    "identities",
-];
-
-/// Whether the attribute `name` (without prefix) is the service's to set.
-pub(super) fn read_only(name: &str) -> bool {
-    READ_ONLY_ATTRIBUTES.contains(&name) || name.starts_with("cognito:")
-}
 
 impl Machine {
     /// The reply to the request `awaiting` describes.
@@ -422,7 +409,7 @@ impl Machine {
         setup: TotpSetup,
         status: u16,
     ) -> Result<(State, Step), Error> {
-        if reply.status.as_deref() != Some("SUCCESS") {
+        if reply.status.as_deref() != Some(vocab::VERIFY_SUCCESS) {
             let err = ServiceError {
                 kind: ErrorKind::CodeMismatch,
                 message: String::from("VerifySoftwareToken answered Status ERROR"),
@@ -674,16 +661,6 @@ mod tests {
                 Err(ProtocolError::BadEncoding("SecretCode").into()),
                 "{bad}"
             );
-        }
-    }
-
-    #[test]
-    fn service_managed_attributes_are_read_only() {
-        for name in ["sub", "identities", "cognito:user_status", "email_verified"] {
-            assert!(read_only(name), "{name}");
-        }
-        for name in ["name", "email", "custom:team", "phone_number"] {
-            assert!(!read_only(name), "{name}");
         }
     }
 }
