@@ -131,7 +131,7 @@ impl fmt::Display for ProtocolError {
 impl fmt::Display for Misuse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::AlreadyFailed => f.write_str("the sign-in failed earlier"),
+            Self::AlreadyFailed => f.write_str("the service ended the sign-in earlier"),
             Self::AlreadyDone => f.write_str("the sign-in is finished"),
             Self::AnswerExpected => f.write_str("an answer from the user is expected, not a reply"),
             Self::ReplyExpected => {

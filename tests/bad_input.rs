@@ -23,7 +23,7 @@ use cognito_signin::srp::{
     ServerChallenge, ServerSession, Verifier,
 };
 use cognito_signin::{
-    Answer, Config, DeviceCredentials, Error, ErrorKind, MAX_CHALLENGE_PARAMETERS, MAX_NAME_CHARS,
+    Answer, Config, Error, ErrorKind, MAX_CHALLENGE_PARAMETERS, MAX_NAME_CHARS,
     MAX_PARAMETER_CHARS, MAX_REPLY_BYTES, MAX_SESSION_CHARS, MAX_TOKEN_CHARS, MfaType, Misuse,
     Operation, Password, ProtocolError, Response, SignIn, Start, Step, UnixTime,
 };
@@ -363,6 +363,36 @@ fn catalogue() -> Vec<Case> {
             EmptyField("USER_ID_FOR_SRP"),
         ),
         json_case(
+            "an unknown challenge",
+            At::Plain,
+            &challenge("SOMETHING_NEW", &json!({})),
+            UnknownChallenge("SOMETHING_NEW".into()),
+        ),
+        json_case(
+            "DEVICE_SRP_AUTH without a remembered device",
+            At::Plain,
+            &challenge("DEVICE_SRP_AUTH", &json!({})),
+            UnexpectedChallenge("DEVICE_SRP_AUTH"),
+        ),
+        json_case(
+            "ADMIN_NO_SRP_AUTH as a challenge",
+            At::Plain,
+            &challenge("ADMIN_NO_SRP_AUTH", &json!({})),
+            UnexpectedChallenge("ADMIN_NO_SRP_AUTH"),
+        ),
+        json_case(
+            "PASSWORD_VERIFIER when no SRP was started",
+            At::Plain,
+            &challenge("PASSWORD_VERIFIER", &json!({"USER_ID_FOR_SRP": "x"})),
+            UnexpectedChallenge("PASSWORD_VERIFIER"),
+        ),
+        json_case(
+            "MFAS_CAN_SETUP as a Python list",
+            At::Plain,
+            &challenge("MFA_SETUP", &json!({"MFAS_CAN_SETUP": "['SOFTWARE_TOKEN_MFA']"})),
+            BadEncoding("MFAS_CAN_SETUP"),
+        ),
+        json_case(
             "WEB_AUTHN without CREDENTIAL_REQUEST_OPTIONS",
             At::Plain,
             &challenge("WEB_AUTHN", &json!({})),
@@ -680,6 +710,39 @@ fn catalogue() -> Vec<Case> {
             expect: service(ErrorKind::UserNotFound, 400),
         },
         Case {
+            what: "a namespaced error type",
+            at: At::Plain,
+            status: 400,
+            error_type: None,
+            body: br#"{"__type":"com.amazon#UserNotFoundException","message":"User does not exist."}"#
+                .to_vec(),
+            expect: service(ErrorKind::UserNotFound, 400),
+        },
+        Case {
+            what: "an error named by `code`, with `Message`",
+            at: At::Plain,
+            status: 400,
+            error_type: None,
+            body: br#"{"code":"PasswordResetRequiredException","Message":"reset"}"#.to_vec(),
+            expect: service(ErrorKind::PasswordResetRequired, 400),
+        },
+        Case {
+            what: "throttled",
+            at: At::Plain,
+            status: 429,
+            error_type: None,
+            body: br#"{"__type":"TooManyRequestsException"}"#.to_vec(),
+            expect: service(ErrorKind::TooManyRequests, 429),
+        },
+        Case {
+            what: "an exception this crate does not know",
+            at: At::Plain,
+            status: 400,
+            error_type: None,
+            body: br#"{"__type":"SomethingNewException"}"#.to_vec(),
+            expect: service(ErrorKind::Other("SomethingNewException".into()), 400),
+        },
+        Case {
             what: "an error type longer than MAX_NAME_CHARS",
             at: At::Plain,
             status: 400,
@@ -971,35 +1034,6 @@ fn time_out_of_range() {
         )
         .unwrap();
     assert!(matches!(step, Step::Send(_)), "{step:?}");
-}
-
-/// A device key the service no longer knows, twice: dropped once, then the error is final.
-#[test]
-fn forgotten_device_twice() {
-    let mut rng = ReplayRng::seeded(44);
-    let config = config().with_device(DeviceCredentials::new(
-        USER_ID,
-        "us-east-1_d",
-        "-g",
-        Password::new("device-password"),
-    ));
-    let (mut m, _) = SignIn::start(
-        config,
-        Start::user_password(USER_ID, Password::new(PASSWORD)),
-        NOW,
-        &mut rng,
-    )
-    .unwrap();
-    let gone = br#"{"__type":"ResourceNotFoundException","message":"Device does not exist."}"#;
-    assert!(matches!(
-        m.handle(Response::new(400, gone), NOW, &mut rng),
-        Ok(Step::Send(_))
-    ));
-    let Err(Error::Service(e)) = m.handle(Response::new(400, gone), NOW, &mut rng) else {
-        panic!("the second time is final");
-    };
-    assert_eq!(e.kind, ErrorKind::ResourceNotFound);
-    assert_terminal(&mut m, &mut rng, "device gone twice");
 }
 
 // ---------------------------------------------------------------------------------------

@@ -544,13 +544,14 @@ impl Machine {
         now: UnixTime,
         rng: &mut R,
     ) -> Result<Step, Error> {
-        match self.state {
-            State::Awaiting(_) => {}
-            State::Asking(_) => return Err(Misuse::AnswerExpected.into()),
-            State::Done => return Err(Misuse::AlreadyDone.into()),
-            State::Failed => return Err(Misuse::AlreadyFailed.into()),
+        let awaiting = match core::mem::replace(&mut self.state, State::Failed) {
+            State::Awaiting(awaiting) => awaiting,
+            other => return Err(self.put_back(other, Misuse::AnswerExpected)),
+        };
+        if let Err(e) = now.cognito_timestamp() {
+            self.state = State::Awaiting(awaiting);
+            return Err(e);
         }
-        now.cognito_timestamp()?;
         // A `Date` outside Cognito's range is ignored like an unreadable one.
         if let Some(server) = response.date.and_then(parse_http_date)
             && UnixTime(server).cognito_timestamp().is_ok()
@@ -563,14 +564,23 @@ impl Machine {
             error_type: response.error_type,
             body: response.body,
         };
-        let State::Awaiting(awaiting) = core::mem::replace(&mut self.state, State::Failed) else {
-            return Err(Misuse::AlreadyFailed.into());
-        };
         // On `Err` the state stays `Failed`, unless the transition put it back (a caller's
         // mistake, which changes nothing).
         let (state, step) = self.on_reply(awaiting, &raw, now, rng)?;
         self.state = state;
         Ok(step)
+    }
+
+    /// Puts back a state that cannot take the call, and the misuse that says so:
+    /// `wrong_kind` while the machine waits for the other kind of call.
+    fn put_back(&mut self, state: State, wrong_kind: Misuse) -> Error {
+        let misuse = match state {
+            State::Done => Misuse::AlreadyDone,
+            State::Failed => Misuse::AlreadyFailed,
+            State::Awaiting(_) | State::Asking(_) => wrong_kind,
+        };
+        self.state = state;
+        misuse.into()
     }
 
     // -----------------------------------------------------------------------------------
@@ -583,18 +593,14 @@ impl Machine {
         _now: UnixTime,
         rng: &mut R,
     ) -> Result<Step, Error> {
-        let asking = match &self.state {
+        let asking = match core::mem::replace(&mut self.state, State::Failed) {
             State::Asking(asking) => asking,
-            State::Awaiting(_) => return Err(Misuse::ReplyExpected.into()),
-            State::Done => return Err(Misuse::AlreadyDone.into()),
-            State::Failed => return Err(Misuse::AlreadyFailed.into()),
+            other => return Err(self.put_back(other, Misuse::ReplyExpected)),
         };
         if !asking.fits(&answer) {
+            self.state = State::Asking(asking);
             return Err(Misuse::AnswerDoesNotFit.into());
         }
-        let State::Asking(asking) = core::mem::replace(&mut self.state, State::Failed) else {
-            return Err(Misuse::AlreadyFailed.into());
-        };
         // As in `handle`: on `Err` the state stays `Failed` unless the transition put it back.
         let (state, step) = self.on_answer(asking, answer, rng)?;
         self.state = state;
