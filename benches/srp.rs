@@ -101,6 +101,42 @@ fn verify(eph: &Ephemeral, f: &Fixture) -> String {
         .signature
 }
 
+/// The service's replies to a `USER_SRP_AUTH` sign-in: the challenge, then the tokens.
+fn machine_replies(f: &Fixture) -> [Vec<u8>; 2] {
+    let (salt, srp_b) = &f.challenge_params;
+    let challenge = serde_json::json!({
+        "ChallengeName": "PASSWORD_VERIFIER",
+        "ChallengeParameters": {"SALT": salt, "SRP_B": srp_b, "SECRET_BLOCK": SECRET_BLOCK,
+                                "USER_ID_FOR_SRP": USER, "USERNAME": USER}
+    });
+    let tokens = serde_json::json!({"AuthenticationResult": {
+        "AccessToken": "eyJhbGciOiJub25lIn0.eyJ1c2VybmFtZSI6ImphbmUifQ.c2ln",
+        "IdToken": "eyJhbGciOiJub25lIn0.eyJ1c2VybmFtZSI6ImphbmUifQ.c2ln",
+        "RefreshToken": "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIn0.refresh",
+        "ExpiresIn": 3600, "TokenType": "Bearer"}});
+    [challenge.to_string().into_bytes(), tokens.to_string().into_bytes()]
+}
+
+fn machine_sign_in(
+    config: &cognito_signin::Config,
+    f: &Fixture,
+    replies: &[Vec<u8>; 2],
+    rng: &mut StdRng,
+) -> usize {
+    use cognito_signin::{Response, SignIn, Start, Step};
+    let start = Start::user_srp("alice@example.com", f.password.clone());
+    let (mut m, first) = SignIn::start(config.clone(), start, NOW, rng).unwrap();
+    let mut sent = first.body().len();
+    for reply in replies {
+        match m.handle(Response::new(200, reply), NOW, rng).unwrap() {
+            Step::Send(next) => sent += next.body().len(),
+            Step::Done(_) => return sent,
+            _ => panic!("no question in this sign-in"),
+        }
+    }
+    panic!("the sign-in did not end")
+}
+
 /// The plain client: num-bigint's variable-time modpow, same hashing.
 mod plain {
     use super::*;
@@ -225,6 +261,13 @@ fn benches(c: &mut Criterion<CpuTime>) {
             })
         });
     }
+    // The whole machine: start, the PASSWORD_VERIFIER reply, the tokens, with the JSON of
+    // every request and reply (the SRP work of `srp/sign_in` plus the machine's own).
+    let replies = machine_replies(&f);
+    let config = cognito_signin::Config::new(POOL_ID, "1example23456789").unwrap();
+    g.bench_function("machine-a256", |b| {
+        b.iter(|| black_box(machine_sign_in(&config, &f, &replies, &mut rng)))
+    });
     let grp = plain::group();
     for (name, size) in sizes {
         g.bench_function(format!("num-bigint-{name}"), |b| {
