@@ -114,7 +114,10 @@ fn machine_replies(f: &Fixture) -> [Vec<u8>; 2] {
         "IdToken": "eyJhbGciOiJub25lIn0.eyJ1c2VybmFtZSI6ImphbmUifQ.c2ln",
         "RefreshToken": "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIn0.refresh",
         "ExpiresIn": 3600, "TokenType": "Bearer"}});
-    [challenge.to_string().into_bytes(), tokens.to_string().into_bytes()]
+    [
+        challenge.to_string().into_bytes(),
+        tokens.to_string().into_bytes(),
+    ]
 }
 
 fn machine_sign_in(

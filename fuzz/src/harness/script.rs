@@ -844,6 +844,13 @@ impl Runner {
                 if let Some(k) = params.get("DEVICE_KEY") {
                     assert!(self.setup.device, "DEVICE_KEY without a device");
                     assert_eq!(k, &json!(DEVICE_KEY));
+                    // A record goes out only for the user it belongs to.
+                    let owner = username.unwrap_or(&self.setup.username);
+                    assert_eq!(
+                        owner,
+                        Setup::device_credentials().username,
+                        "DEVICE_KEY only for its own user"
+                    );
                 }
             }
             Operation::ConfirmDevice => {
