@@ -6,7 +6,13 @@
 //! body and error type. It serves `InitiateAuth`, `RespondToAuthChallenge`,
 //! `AdminInitiateAuth`, `AdminRespondToAuthChallenge`, `AssociateSoftwareToken`,
 //! `VerifySoftwareToken`, `ConfirmDevice`, `UpdateDeviceStatus` and
-//! `GetTokensFromRefreshToken`.
+//! `GetTokensFromRefreshToken`, and the operations around them: `AdminCreateUser`,
+//! `AdminSetUserPassword`, `AdminGetUser`, `GetUser`, `ListUsers`, `AdminDeleteUser`,
+//! `AdminEnableUser`, `AdminDisableUser`, `AdminUpdateUserAttributes`,
+//! `AdminSetUserMFAPreference`, `SetUserMFAPreference`, `ListDevices`, `AdminListDevices`,
+//! `GetDevice`, `AdminGetDevice`, `ForgetDevice`, `AdminForgetDevice`, `RevokeToken`,
+//! `GlobalSignOut` and `AdminUserGlobalSignOut`. Creating pools and app clients is the
+//! embedder's part: [`UserPool::new`], [`UserPool::add_client`].
 //!
 //! It verifies strictly: SRP claims with this crate's server-side SRP, `SECRET_HASH` on every
 //! leg, the `TIMESTAMP`'s canonical form and skew, TOTP codes (RFC 6238, ±1 step), SMS and
@@ -14,13 +20,14 @@
 //! (3 minutes by default), device verifiers and device SRP, allowed auth flows, user status.
 //!
 //! Where it is simpler than Cognito:
-//! - Tokens are test tokens: JWT-shaped, signed with HS256 and a per-pool random key (Cognito
-//!   signs RS256 with keys published at a JWKS URL). They carry the usual claims.
+//! - Tokens are JWTs with Cognito's claims, signed by a [`TokenSigner`] the embedder sets
+//!   (RS256 with a published JWKS, as Cognito), else with HS256 and a per-pool random key.
 //! - `Admin*` operations are served as if their SigV4 signature had been checked: the model has
 //!   no IAM. An HTTP front should check signatures itself if it needs to.
 //! - No Lambda triggers but the custom-auth ones ([`CustomAuth`]); no WebAuthn; no
 //!   threat protection, no lockout after failed attempts, no rate limits.
-//! - The password policy is a minimum length and no white space.
+//! - No Lambda configuration at all; `AdminCreateUser` sends its temporary password to the
+//!   outbox, never by SMS or email.
 //! - `USER_AUTH` offers `PASSWORD`, `PASSWORD_SRP`, `EMAIL_OTP` and `SMS_OTP`.
 //!
 //! ```
@@ -48,6 +55,7 @@
 //! # Ok::<(), cognito_signin::Error>(())
 //! ```
 
+mod admin;
 mod auth;
 mod challenges;
 mod checks;
@@ -57,6 +65,7 @@ mod devices;
 mod mfa;
 mod mfa_setup;
 mod replies;
+mod snapshot;
 mod srp_auth;
 mod state;
 mod tokens;
@@ -86,6 +95,7 @@ use state::{PendingSession, RefreshInfo, SrpState, TokenInfo, User};
 pub use config::{AppClient, DeviceTracking, MfaMode, NewUser, PoolConfig, UserStatus};
 pub use custom::{ChallengeResult, CustomAuth, CustomChallenge, CustomStep};
 pub use replies::ServerReply;
+pub use tokens::TokenSigner;
 pub use totp::totp_code;
 
 /// A code the pool "sent" by SMS or email.
@@ -124,6 +134,8 @@ pub struct UserPool {
     outbox: Vec<OutboxMessage>,
     custom: Option<Box<dyn CustomAuth + Send>>,
     key: [u8; 32],
+    signer: Option<Box<dyn TokenSigner>>,
+    issuer: Option<String>,
 }
 
 impl fmt::Debug for UserPool {
@@ -205,12 +217,52 @@ impl UserPool {
             outbox: Vec::new(),
             custom: None,
             key,
+            signer: None,
+            issuer: None,
         })
     }
 
     /// Adds (or replaces) an app client.
     pub fn add_client(&mut self, client: AppClient) {
         self.clients.insert(client.client_id.clone(), client);
+    }
+
+    /// Signs the tokens with `signer` from now on (HS256 with a random key until then).
+    pub fn set_token_signer(&mut self, signer: Box<dyn TokenSigner>) {
+        self.signer = Some(signer);
+    }
+
+    /// Sets the tokens' `iss` (for a server whose JWKS is not at Cognito's address).
+    pub fn set_issuer(&mut self, issuer: impl Into<String>) {
+        self.issuer = Some(issuer.into());
+    }
+
+    /// The pool id.
+    #[must_use]
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// How the pool behaves.
+    #[must_use]
+    pub fn config(&self) -> &PoolConfig {
+        &self.config
+    }
+
+    /// Changes how the pool behaves (`SetUserPoolMfaConfig`, `UpdateUserPool`).
+    pub fn config_mut(&mut self) -> &mut PoolConfig {
+        &mut self.config
+    }
+
+    /// The app client `client_id`.
+    #[must_use]
+    pub fn app_client(&self, client_id: &str) -> Option<&AppClient> {
+        self.clients.get(client_id)
+    }
+
+    /// The app clients.
+    pub fn clients(&self) -> impl Iterator<Item = &AppClient> {
+        self.clients.values()
     }
 
     /// Sets the custom-auth triggers.
@@ -227,6 +279,19 @@ impl UserPool {
         user: NewUser,
         rng: &mut R,
     ) -> Result<(), Error> {
+        self.add_user_at(user, UnixTime(0), rng)
+    }
+
+    /// [`add_user`](Self::add_user), with `now` as the user's creation date.
+    ///
+    /// # Errors
+    /// As [`add_user`](Self::add_user).
+    pub fn add_user_at<R: CryptoRng + ?Sized>(
+        &mut self,
+        user: NewUser,
+        now: UnixTime,
+        rng: &mut R,
+    ) -> Result<(), Error> {
         if user.username.is_empty() || self.user(&user.username).is_some() {
             return Err(Misuse::BadArgument("username").into());
         }
@@ -239,12 +304,16 @@ impl UserPool {
             verifier,
             status: user.status,
             attributes: user.attributes,
+            totp_enabled: user.totp_secret.is_some(),
             totp_secret: user.totp_secret,
+            totp_pending: None,
             sms_mfa: user.sms_mfa,
             email_mfa: user.email_mfa,
             preferred_mfa: user.preferred_mfa,
             enabled: user.enabled,
             devices: BTreeMap::new(),
+            created: now.0,
+            modified: now.0,
         });
         Ok(())
     }
@@ -288,9 +357,18 @@ impl UserPool {
         self.users.iter_mut().find(|u| u.username == username)
     }
 
-    /// Finds a user by username or alias.
+    /// Finds a user by username, username attribute or alias.
     fn find(&self, name: &str) -> Option<&User> {
-        self.user(name).or_else(|| {
+        let by_attribute = || {
+            self.users.iter().find(|u| {
+                self.config.username_attributes.iter().any(|a| {
+                    u.attributes
+                        .get(a)
+                        .is_some_and(|v| v.eq_ignore_ascii_case(name))
+                })
+            })
+        };
+        self.user(name).or_else(by_attribute).or_else(|| {
             self.users.iter().find(|u| {
                 self.config.alias_attributes.iter().any(|alias| {
                     let verified = match alias.as_str() {
@@ -353,12 +431,32 @@ impl UserPool {
         now: UnixTime,
         rng: &mut R,
     ) -> ServerReply {
+        if let Some(reply) = self.handle_admin(op, req, now, rng) {
+            return reply;
+        }
+        let with_token = req.contains_key("AccessToken");
         match op {
+            "AssociateSoftwareToken" if with_token => self.associate_with_token(req, now, rng),
             "AssociateSoftwareToken" => self.associate(req, now, rng),
+            "VerifySoftwareToken" if with_token => {
+                match req.get("UserCode").and_then(Value::as_str) {
+                    Some(code) if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) => {
+                        let code = code.to_owned();
+                        self.verify_with_token(req, &code, now)
+                    }
+                    _ => err(
+                        "InvalidParameterException",
+                        "1 validation error detected: Value at 'userCode' failed to satisfy constraint",
+                    ),
+                }
+            }
             "VerifySoftwareToken" => self.verify_software_token(req, now, rng),
             "UpdateDeviceStatus" => self.update_device_status(req, now),
             "GetTokensFromRefreshToken" => self.get_tokens_from_refresh(req, now, rng),
-            _ => err("UnknownOperationException", "Unknown operation."),
+            _ => err(
+                "UnknownOperationException",
+                &format!("The operation {op} is not served by this user pool."),
+            ),
         }
     }
 

@@ -172,14 +172,9 @@ impl UserPool {
             self.restore(session_id, flow, Awaiting::NewPassword, created);
             return Err(err("InvalidParameterException", &message));
         }
-        if password.chars().count() < self.config.password_min_length
-            || password.chars().any(char::is_whitespace)
-        {
+        if let Err(e) = self.check_password(&password) {
             self.restore(session_id, flow, Awaiting::NewPassword, created);
-            return Err(err(
-                "InvalidPasswordException",
-                "Password does not conform to policy: Password not long enough",
-            ));
+            return Err(e);
         }
         let identity = Identity::user(&self.id, &flow.username).map_err(|_| bad_credentials())?;
         let verifier = Verifier::generate(&identity, &Password::new(password), rng);

@@ -99,6 +99,34 @@ impl UserPool {
         }
     }
 
+    /// The pool's password policy.
+    pub(super) fn check_password(&self, password: &str) -> Result<(), ServerReply> {
+        const SYMBOLS: &str = "^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+-";
+        let c = &self.config;
+        let problem = if password.chars().count() < c.password_min_length {
+            Some("Password not long enough")
+        } else if password.starts_with(' ') || password.ends_with(' ') {
+            Some("Password must not begin or end with a space")
+        } else if c.password_require_uppercase && !password.chars().any(char::is_uppercase) {
+            Some("Password must have uppercase characters")
+        } else if c.password_require_lowercase && !password.chars().any(char::is_lowercase) {
+            Some("Password must have lowercase characters")
+        } else if c.password_require_numbers && !password.chars().any(|ch| ch.is_ascii_digit()) {
+            Some("Password must have numeric characters")
+        } else if c.password_require_symbols && !password.chars().any(|ch| SYMBOLS.contains(ch)) {
+            Some("Password must have symbol characters")
+        } else {
+            None
+        };
+        match problem {
+            Some(why) => Err(err(
+                "InvalidPasswordException",
+                &format!("Password does not conform to policy: {why}"),
+            )),
+            None => Ok(()),
+        }
+    }
+
     pub(super) fn password_matches(&self, username: &str, password: &Password) -> bool {
         let Some(user) = self.user(username) else {
             return false;

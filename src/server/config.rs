@@ -57,6 +57,17 @@ pub struct PoolConfig {
     pub required_attributes: Vec<String>,
     /// Minimum password length.
     pub password_min_length: usize,
+    /// The password needs an upper-case letter.
+    pub password_require_uppercase: bool,
+    /// The password needs a lower-case letter.
+    pub password_require_lowercase: bool,
+    /// The password needs a digit.
+    pub password_require_numbers: bool,
+    /// The password needs one of Cognito's symbols (`^$*.[]{}()?"!@#%&/\,><':;|_~`=+-`).
+    pub password_require_symbols: bool,
+    /// Attributes that replace the username (`UsernameAttributes`: `email`, `phone_number`):
+    /// the user signs in with them and the internal username is the `sub`.
+    pub username_attributes: Vec<String>,
     /// How long a session (and a code) lives, in seconds: 180 by default.
     pub session_validity: u64,
     /// How far `TIMESTAMP` may be from `now`, in seconds.
@@ -75,6 +86,11 @@ impl Default for PoolConfig {
             alias_attributes: Vec::new(),
             required_attributes: Vec::new(),
             password_min_length: 8,
+            password_require_uppercase: false,
+            password_require_lowercase: false,
+            password_require_numbers: false,
+            password_require_symbols: false,
+            username_attributes: Vec::new(),
             session_validity: 180,
             timestamp_skew: 300,
         }

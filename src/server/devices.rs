@@ -46,6 +46,10 @@ impl UserPool {
             )
         })?;
         let opt_in = self.config.device_tracking == DeviceTracking::UserOptIn;
+        let name = req
+            .get("DeviceName")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
         let device = self
             .user_mut(&username)
             .ok_or_else(|| err("UserNotFoundException", "User does not exist."))?
@@ -57,6 +61,8 @@ impl UserPool {
         }
         device.verifier = Some(verifier);
         device.remembered = !opt_in;
+        device.name = name;
+        device.last_used = now.0;
         Ok(ok(json!({"UserConfirmationNecessary": opt_in})))
     }
 

@@ -21,7 +21,7 @@ impl UserPool {
     /// The MFA methods the pool enables and the user has set up.
     pub(super) fn mfa_methods(&self, user: &User) -> Vec<String> {
         let mut methods = Vec::new();
-        if self.config.totp_mfa && user.totp_secret.is_some() {
+        if self.config.totp_mfa && user.totp_enabled && user.totp_secret.is_some() {
             methods.push("SOFTWARE_TOKEN_MFA".to_owned());
         }
         if self.config.sms_mfa && user.sms_mfa && user.attributes.contains_key("phone_number") {

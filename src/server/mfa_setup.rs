@@ -171,6 +171,7 @@ impl UserPool {
         };
         if let Some(u) = self.user_mut(&flow.username) {
             u.totp_secret = Some(secret);
+            u.totp_enabled = true;
             u.preferred_mfa = Some("SOFTWARE_TOKEN_MFA".into());
         }
         flow.mfa_done = true;

@@ -13,6 +13,10 @@ pub(super) struct Device {
     pub(super) group_key: String,
     pub(super) verifier: Option<Verifier>,
     pub(super) remembered: bool,
+    /// `DeviceName` from `ConfirmDevice`.
+    pub(super) name: Option<String>,
+    pub(super) created: u64,
+    pub(super) last_used: u64,
 }
 
 pub(super) struct User {
@@ -21,12 +25,19 @@ pub(super) struct User {
     pub(super) verifier: Verifier,
     pub(super) status: UserStatus,
     pub(super) attributes: BTreeMap<String, String>,
+    /// The registered TOTP secret.
     pub(super) totp_secret: Option<String>,
+    /// TOTP MFA enabled (a registered secret, turned on by `MFA_SETUP` or a preference).
+    pub(super) totp_enabled: bool,
+    /// A secret from `AssociateSoftwareToken` with an access token, not yet verified.
+    pub(super) totp_pending: Option<String>,
     pub(super) sms_mfa: bool,
     pub(super) email_mfa: bool,
     pub(super) preferred_mfa: Option<String>,
     pub(super) enabled: bool,
     pub(super) devices: BTreeMap<String, Device>,
+    pub(super) created: u64,
+    pub(super) modified: u64,
 }
 
 /// What a sign-in in progress knows.
@@ -93,6 +104,8 @@ pub(super) struct SrpState {
 pub(super) struct TokenInfo {
     pub(super) username: String,
     pub(super) expires: u64,
+    /// The refresh token this access token came with or from.
+    pub(super) origin: String,
 }
 
 pub(super) struct RefreshInfo {

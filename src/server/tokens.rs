@@ -3,6 +3,7 @@
 use alloc::borrow::ToOwned;
 use alloc::format;
 use alloc::string::String;
+use alloc::vec::Vec;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -31,14 +32,15 @@ impl UserPool {
         let Some(client) = self.clients.get(&flow.client_id).cloned() else {
             return bad_credentials();
         };
+        let refresh = random_b64(rng, 48);
         let mut result = self.token_set(
             &client,
             &flow.username,
             flow.device_key.as_deref().filter(|_| device_used),
+            &refresh,
             now,
             rng,
         );
-        let refresh = random_b64(rng, 48);
         self.refresh_tokens.insert(
             refresh.clone(),
             RefreshInfo {
@@ -58,6 +60,9 @@ impl UserPool {
                         group_key: group.clone(),
                         verifier: None,
                         remembered: false,
+                        name: None,
+                        created: now.0,
+                        last_used: now.0,
                     },
                 );
             }
@@ -74,6 +79,7 @@ impl UserPool {
         client: &AppClient,
         username: &str,
         device_key: Option<&str>,
+        origin: &str,
         now: UnixTime,
         rng: &mut R,
     ) -> Map<String, Value> {
@@ -81,10 +87,7 @@ impl UserPool {
             .user(username)
             .map(|u| (u.sub.clone(), u.attributes.clone()))
             .unwrap_or_default();
-        let iss = format!(
-            "https://cognito-idp.{}.amazonaws.com/{}",
-            self.region, self.id
-        );
+        let iss = self.issuer();
         let exp = now.0.saturating_add(client.token_validity);
         let event_id = uuid(rng);
         let mut access = json!({
@@ -110,6 +113,7 @@ impl UserPool {
             TokenInfo {
                 username: username.to_owned(),
                 expires: exp,
+                origin: origin.to_owned(),
             },
         );
         let mut out = Map::new();
@@ -120,20 +124,40 @@ impl UserPool {
         out
     }
 
-    /// A JWT signed with HS256 and the pool's test key.
+    /// The tokens' `iss`: set by [`UserPool::set_issuer`], else Cognito's
+    /// `https://cognito-idp.<region>.amazonaws.com/<pool id>`.
+    #[must_use]
+    pub fn issuer(&self) -> String {
+        self.issuer.clone().unwrap_or_else(|| {
+            format!(
+                "https://cognito-idp.{}.amazonaws.com/{}",
+                self.region, self.id
+            )
+        })
+    }
+
+    /// A JWT of `claims`, signed by the pool's [`TokenSigner`], else with HS256 and the
+    /// pool's random test key.
     fn sign(&self, claims: &Value) -> String {
-        let header =
-            URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT","kid":"cognito-signin-test"}"#);
+        let (alg, kid) = match &self.signer {
+            Some(s) => (s.algorithm(), s.key_id()),
+            None => ("HS256", "cognito-signin-test"),
+        };
+        let header = json!({"kid": kid, "alg": alg});
+        let header = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header).unwrap_or_default());
         let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).unwrap_or_default());
         let input = format!("{header}.{payload}");
-        let signature = match Hmac::<Sha256>::new_from_slice(&self.key) {
-            Ok(mut mac) => {
-                mac.update(input.as_bytes());
-                URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
-            }
-            Err(_) => String::new(),
+        let signature = match &self.signer {
+            Some(s) => s.sign(input.as_bytes()),
+            None => match Hmac::<Sha256>::new_from_slice(&self.key) {
+                Ok(mut mac) => {
+                    mac.update(input.as_bytes());
+                    mac.finalize().into_bytes().to_vec()
+                }
+                Err(_) => Vec::new(),
+            },
         };
-        format!("{input}.{signature}")
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
     }
 
     pub(super) fn refresh<R: CryptoRng + ?Sized>(
@@ -166,7 +190,7 @@ impl UserPool {
         if self.user(&username).is_none_or(|u| !u.enabled) {
             return Err(err("NotAuthorizedException", "Invalid Refresh Token"));
         }
-        let result = self.token_set(client, &username, device.as_deref(), now, rng);
+        let result = self.token_set(client, &username, device.as_deref(), &token, now, rng);
         Ok(ok(
             json!({"ChallengeParameters": {}, "AuthenticationResult": result}),
         ))
@@ -211,10 +235,14 @@ impl UserPool {
         if device.is_some() && req.get("DeviceKey").and_then(Value::as_str) != device.as_deref() {
             return err("NotAuthorizedException", "Invalid Refresh Token");
         }
-        let mut result = self.token_set(&client, &username, device.as_deref(), now, rng);
+        let next = if client.refresh_token_rotation {
+            random_b64(rng, 48)
+        } else {
+            token.clone()
+        };
+        let mut result = self.token_set(&client, &username, device.as_deref(), &next, now, rng);
         if client.refresh_token_rotation {
             self.refresh_tokens.remove(&token);
-            let next = random_b64(rng, 48);
             self.refresh_tokens.insert(
                 next.clone(),
                 RefreshInfo {
@@ -236,7 +264,22 @@ impl UserPool {
         let token = str_field(req, "AccessToken")?;
         match self.access_tokens.get(token) {
             Some(info) if now.0 < info.expires => Ok(info.username.clone()),
-            _ => Err(err("NotAuthorizedException", "Invalid Access Token")),
+            _ => Err(err(
+                "NotAuthorizedException",
+                "Access Token has been revoked",
+            )),
         }
     }
+}
+
+/// Signs the pool's tokens (for example RS256 with a key published as a JWKS): the pool
+/// builds the JOSE header from [`algorithm`](Self::algorithm) and [`key_id`](Self::key_id)
+/// and asks for the signature of `<header>.<payload>`.
+pub trait TokenSigner: Send {
+    /// The JOSE `alg` (`RS256`).
+    fn algorithm(&self) -> &str;
+    /// The JOSE `kid`, as the JWKS names the key.
+    fn key_id(&self) -> &str;
+    /// The signature of `signing_input`, raw bytes (the pool base64url-encodes it).
+    fn sign(&self, signing_input: &[u8]) -> Vec<u8>;
 }
