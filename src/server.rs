@@ -265,6 +265,24 @@ impl UserPool {
         self.clients.values()
     }
 
+    /// Whether a request of this pool's belongs here: its `ClientId` names one of its app
+    /// clients, or its `AccessToken` or `Session` is one the pool issued.
+    /// A server with several pools routes by it.
+    #[must_use]
+    pub fn owns(&self, request: &Map<String, Value>) -> bool {
+        let field = |name: &str| request.get(name).and_then(Value::as_str);
+        field("ClientId").is_some_and(|c| self.clients.contains_key(c))
+            || field("AccessToken").is_some_and(|t| self.access_tokens.contains_key(t))
+            || field("Session")
+                .is_some_and(|s| self.sessions.contains_key(s) || self.srp.contains_key(s))
+    }
+
+    /// Removes an app client (`DeleteUserPoolClient`), with the refresh tokens issued to it.
+    pub fn remove_client(&mut self, client_id: &str) -> Option<AppClient> {
+        self.refresh_tokens.retain(|_, r| r.client_id != client_id);
+        self.clients.remove(client_id)
+    }
+
     /// Sets the custom-auth triggers.
     pub fn set_custom_auth(&mut self, triggers: Box<dyn CustomAuth + Send>) {
         self.custom = Some(triggers);
