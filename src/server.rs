@@ -156,6 +156,9 @@ fn random_b64<R: CryptoRng + ?Sized>(rng: &mut R, n: usize) -> String {
 fn uuid<R: CryptoRng + ?Sized>(rng: &mut R) -> String {
     let mut b = [0u8; 16];
     rng.fill_bytes(&mut b);
+    // Version 4 (random), RFC 9562 variant.
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
     let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
     format!(
         "{}-{}-{}-{}-{}",

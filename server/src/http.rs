@@ -87,10 +87,9 @@ impl App {
             file.sync_all()?;
         }
         std::fs::rename(&tmp, path)?;
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            if let Ok(d) = std::fs::File::open(dir) {
-                let _ = d.sync_all();
-            }
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        if let Some(Ok(d)) = dir.map(std::fs::File::open) {
+            let _ = d.sync_all();
         }
         Ok(())
     }
@@ -224,15 +223,18 @@ async fn operation(State(app): State<Arc<App>>, request: Request) -> Response {
     let done = tokio::task::spawn_blocking(move || {
         worker.with_world(|world| {
             let reply = world.handle(&op, &bytes, &region, now());
-            if reply.status == 200 && World::mutates(&op) {
-                if let Err(e) = worker.save(world) {
-                    eprintln!("cognito-signin-server: the state file could not be written: {e}");
-                    return error(
-                        500,
-                        "InternalErrorException",
-                        "The state could not be saved.",
-                    );
-                }
+            let saved = if reply.status == 200 && World::mutates(&op) {
+                worker.save(world)
+            } else {
+                Ok(())
+            };
+            if let Err(e) = saved {
+                eprintln!("cognito-signin-server: the state file could not be written: {e}");
+                return error(
+                    500,
+                    "InternalErrorException",
+                    "The state could not be saved.",
+                );
             }
             reply
         })

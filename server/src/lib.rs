@@ -8,11 +8,11 @@
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! use cognito_signin_server::{App, Settings, SigningKeyPair, World, router, serve};
+//! use cognito_signin_server::{App, Settings, World, router, serve};
 //!
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
 //! let base = format!("http://{}", listener.local_addr()?);
-//! let world = World::new(SigningKeyPair::generate()?, Some(base));
+//! let world = World::new(Some(base));
 //! let settings = Settings::default();
 //! let timeout = settings.read_timeout;
 //! serve(listener, router(App::new(world, settings)), timeout).await?;

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use clap::Parser;
 use cognito_signin::UnixTime;
-use cognito_signin_server::{App, Settings, SigningKeyPair, World, router, serve};
+use cognito_signin_server::{App, Settings, World, router, serve};
 use serde_json::Value;
 
 /// A local Amazon Cognito user-pool server that verifies SRP proofs, device SRP and
@@ -73,15 +73,7 @@ async fn run(args: Args) -> Result<(), String> {
         Some(state) => World::from_state(&state, issuer_base)?,
         None => {
             let config = args.config.as_ref().map(read_json).transpose()?;
-            let key = match config
-                .as_ref()
-                .and_then(|c| c.get("SigningKey"))
-                .and_then(Value::as_str)
-            {
-                Some(pem) => SigningKeyPair::from_pem(pem)?,
-                None => SigningKeyPair::generate()?,
-            };
-            let mut world = World::new(key, issuer_base);
+            let mut world = World::new(issuer_base);
             if let Some(config) = &config {
                 world.load_config(config, now())?;
             }

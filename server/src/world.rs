@@ -134,13 +134,16 @@ struct Pool {
     description: Map<String, Value>,
     /// `UserPoolClientType` of each app client, by client id (with `ClientSecret`).
     clients: BTreeMap<String, Map<String, Value>>,
+    /// The pool's own RSA key (Cognito gives every pool its own).
+    key: SigningKeyPair,
     model: UserPool,
 }
 
 /// Every pool of the server. Not `Sync`: share it behind a lock.
 pub struct World {
     pools: BTreeMap<String, Pool>,
-    key: SigningKeyPair,
+    /// The key of the pools a configuration file names, when it gives one.
+    configured_key: Option<SigningKeyPair>,
     issuer_base: Option<String>,
     rng: StdRng,
 }
@@ -294,16 +297,16 @@ fn app_client(c: &Map<String, Value>) -> AppClient {
     }
     client.prevent_user_existence_errors =
         c.get("PreventUserExistenceErrors").and_then(Value::as_str) == Some("ENABLED");
-    let unit = c
-        .get("TokenValidityUnits")
-        .and_then(|u| u.get("AccessToken"))
-        .and_then(Value::as_str)
-        .unwrap_or("minutes");
-    let access = c
-        .get("AccessTokenValidity")
-        .and_then(Value::as_u64)
-        .unwrap_or(60);
-    client.token_validity = seconds(access, unit);
+    let validity = |field: &str, unit_field: &str| {
+        let unit = c
+            .get("TokenValidityUnits")
+            .and_then(|u| u.get(unit_field))
+            .and_then(Value::as_str)
+            .unwrap_or("minutes");
+        seconds(c.get(field).and_then(Value::as_u64).unwrap_or(60), unit)
+    };
+    client.token_validity = validity("AccessTokenValidity", "AccessToken");
+    client.id_token_validity = validity("IdTokenValidity", "IdToken");
     client
 }
 
@@ -323,20 +326,15 @@ const FLOWS: &[&str] = &[
 const REFUSED_POOL_FIELDS: &[&str] = &["LambdaConfig", "UserPoolAddOns"];
 
 impl World {
-    /// An empty world whose tokens `key` signs. `issuer_base` (the server's own URL) makes
-    /// each pool's `iss` `<issuer_base>/<pool id>`; `None` keeps Cognito's.
-    pub fn new(key: SigningKeyPair, issuer_base: Option<String>) -> Self {
+    /// An empty world. Each pool gets a new RSA key of its own. `issuer_base` (the server's
+    /// own URL) makes each pool's `iss` `<issuer_base>/<pool id>`; `None` keeps Cognito's.
+    pub fn new(issuer_base: Option<String>) -> Self {
         Self {
             pools: BTreeMap::new(),
-            key,
+            configured_key: None,
             issuer_base,
             rng: rand::make_rng(),
         }
-    }
-
-    /// The signing key.
-    pub fn key(&self) -> &SigningKeyPair {
-        &self.key
     }
 
     /// The `iss` of a pool's tokens.
@@ -470,6 +468,7 @@ impl World {
         if !["OFF", "ON", "OPTIONAL"].contains(&mfa) {
             return Err(invalid("MfaConfiguration must be OFF, ON or OPTIONAL."));
         }
+        let id_given = id.is_some();
         let id = match id {
             Some(id) => id.to_owned(),
             None => format!("{region}_{}", alnum(&mut self.rng, 9, true)),
@@ -515,9 +514,13 @@ impl World {
             m.extend(policy);
         }
         description.insert("Policies".into(), json!({"PasswordPolicy": full_policy}));
+        let key = match (id_given, &self.configured_key) {
+            (true, Some(k)) => k.clone(),
+            _ => SigningKeyPair::generate().map_err(|e| err("InternalErrorException", &e))?,
+        };
         let mut model = UserPool::new(&id, pool_config(&description), &mut self.rng)
             .map_err(|_| invalid("The user pool id must be <region>_<name>."))?;
-        model.set_token_signer(self.key.signer());
+        model.set_token_signer(key.signer());
         if let Some(base) = &self.issuer_base {
             model.set_issuer(format!("{base}/{id}"));
         }
@@ -526,6 +529,7 @@ impl World {
             Pool {
                 description,
                 clients: BTreeMap::new(),
+                key,
                 model,
             },
         );
@@ -706,10 +710,9 @@ impl World {
         ] {
             if let Some(v) = req.get(field) {
                 let mut v = v.clone();
-                if field != "SoftwareTokenMfaConfiguration" {
-                    if let Value::Object(m) = &mut v {
-                        m.insert("Enabled".into(), json!(true));
-                    }
+                if let (true, Value::Object(m)) = (field != "SoftwareTokenMfaConfiguration", &mut v)
+                {
+                    m.insert("Enabled".into(), json!(true));
                 }
                 pool.description.insert(field.into(), v);
             }
@@ -857,8 +860,10 @@ impl World {
         if u.get("EmailMfa").and_then(Value::as_bool) == Some(true) {
             new = new.with_email_mfa();
         }
-        if let Some(p) = u.get("PreferredMfa").and_then(Value::as_str) {
-            new.preferred_mfa = Some(p.to_owned());
+        match u.get("PreferredMfa") {
+            Some(Value::String(p)) => new.preferred_mfa = Some(p.clone()),
+            Some(Value::Null) => new.preferred_mfa = None,
+            _ => {}
         }
         new.enabled = u.get("Enabled").and_then(Value::as_bool).unwrap_or(true);
         let mut rng = StdRng::from_rng(&mut self.rng);
@@ -873,7 +878,7 @@ impl World {
 
     /// The JWKS of a pool, `None` for an unknown pool.
     pub fn jwks(&self, pool_id: &str) -> Option<Value> {
-        self.pools.get(pool_id).map(|_| self.key.jwks())
+        self.pools.get(pool_id).map(|p| p.key.jwks())
     }
 
     /// What the pool "sent" by SMS and email, oldest first.
@@ -899,12 +904,13 @@ impl World {
             .map(|p| {
                 json!({
                     "Description": p.description,
+                    "SigningKey": p.key.to_pem(),
                     "Clients": p.clients.values().collect::<Vec<_>>(),
                     "State": p.model.export_state(),
                 })
             })
             .collect();
-        json!({"Version": STATE_VERSION, "SigningKey": self.key.to_pem(), "UserPools": pools})
+        json!({"Version": STATE_VERSION, "UserPools": pools})
     }
 
     /// A world from [`export_state`](Self::export_state).
@@ -915,11 +921,7 @@ impl World {
         if state.get("Version").and_then(Value::as_u64) != Some(STATE_VERSION) {
             return Err(format!("the state file is not of version {STATE_VERSION}"));
         }
-        let pem = state
-            .get("SigningKey")
-            .and_then(Value::as_str)
-            .ok_or("the state file has no SigningKey")?;
-        let mut world = Self::new(SigningKeyPair::from_pem(pem)?, issuer_base);
+        let mut world = Self::new(issuer_base);
         for p in state
             .get("UserPools")
             .and_then(Value::as_array)
@@ -936,10 +938,15 @@ impl World {
                 .and_then(Value::as_str)
                 .ok_or("a pool in the state file has no Id")?
                 .to_owned();
+            let pem = p
+                .get("SigningKey")
+                .and_then(Value::as_str)
+                .ok_or_else(|| format!("pool {id} in the state file has no SigningKey"))?;
+            let key = SigningKeyPair::from_pem(pem)?;
             let mut rng = StdRng::from_rng(&mut world.rng);
             let mut model = UserPool::new(&id, pool_config(&description), &mut rng)
                 .map_err(|e| format!("pool {id}: {e}"))?;
-            model.set_token_signer(world.key.signer());
+            model.set_token_signer(key.signer());
             if let Some(base) = &world.issuer_base {
                 model.set_issuer(format!("{base}/{id}"));
             }
@@ -967,6 +974,7 @@ impl World {
                 Pool {
                     description,
                     clients,
+                    key,
                     model,
                 },
             );

@@ -113,8 +113,10 @@ pub struct AppClient {
     /// Refresh-token rotation: only `GetTokensFromRefreshToken` refreshes, and it issues a
     /// new refresh token each time.
     pub refresh_token_rotation: bool,
-    /// Access and ID token lifetime in seconds.
+    /// The access token's lifetime in seconds (`ExpiresIn`).
     pub token_validity: u64,
+    /// The ID token's lifetime in seconds.
+    pub id_token_validity: u64,
 }
 
 impl AppClient {
@@ -127,6 +129,7 @@ impl AppClient {
             prevent_user_existence_errors: false,
             refresh_token_rotation: false,
             token_validity: 3600,
+            id_token_validity: 3600,
         }
     }
 

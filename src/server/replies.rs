@@ -72,7 +72,13 @@ pub(super) fn map_field(
     name: &str,
 ) -> Result<Map<String, Value>, ServerReply> {
     match req.get(name) {
-        Some(Value::Object(m)) if m.values().all(Value::is_string) => Ok(m.clone()),
+        // A null member is an absent one (amazon-cognito-identity-js sends
+        // `"DEVICE_KEY": null` when it has no device).
+        Some(Value::Object(m)) if m.values().all(|v| v.is_string() || v.is_null()) => Ok(m
+            .iter()
+            .filter(|(_, v)| v.is_string())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()),
         Some(_) => Err(err(
             "SerializationException",
             &format!("{name} must be a map of strings."),

@@ -64,6 +64,8 @@ struct RefreshRecord {
     username: String,
     client_id: String,
     device_key: Option<String>,
+    origin_jti: String,
+    auth_time: u64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -157,6 +159,8 @@ impl UserPool {
                         username: r.username.clone(),
                         client_id: r.client_id.clone(),
                         device_key: r.device_key.clone(),
+                        origin_jti: r.origin_jti.clone(),
+                        auth_time: r.auth_time,
                     };
                     (k.clone(), record)
                 })
@@ -255,6 +259,8 @@ impl UserPool {
                     username: r.username,
                     client_id: r.client_id,
                     device_key: r.device_key,
+                    origin_jti: r.origin_jti,
+                    auth_time: r.auth_time,
                 };
                 (k, info)
             })

@@ -108,8 +108,13 @@ pub(super) struct TokenInfo {
     pub(super) origin: String,
 }
 
+#[derive(Clone)]
 pub(super) struct RefreshInfo {
     pub(super) username: String,
     pub(super) client_id: String,
     pub(super) device_key: Option<String>,
+    /// The sign-in's `origin_jti`, in every token issued from this refresh token.
+    pub(super) origin_jti: String,
+    /// When the user signed in (`auth_time`), kept by refreshes.
+    pub(super) auth_time: u64,
 }

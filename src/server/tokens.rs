@@ -32,27 +32,38 @@ impl UserPool {
         let Some(client) = self.clients.get(&flow.client_id).cloned() else {
             return bad_credentials();
         };
+        let new_device =
+            (self.config.device_tracking != DeviceTracking::Off && !device_used).then(|| {
+                (
+                    format!("{}_{}", self.region, uuid(rng)),
+                    format!("-{}", random_b64(rng, 6)),
+                )
+            });
         let refresh = random_b64(rng, 48);
+        let grant = RefreshInfo {
+            username: flow.username.clone(),
+            client_id: client.client_id.clone(),
+            device_key: flow.device_key.clone().filter(|_| device_used),
+            origin_jti: uuid(rng),
+            auth_time: now.0,
+        };
+        // The access token names the device the tokens are bound to: the one used, else the
+        // one just issued.
+        let claimed_device = grant
+            .device_key
+            .clone()
+            .or_else(|| new_device.as_ref().map(|(k, _)| k.clone()));
         let mut result = self.token_set(
             &client,
-            &flow.username,
-            flow.device_key.as_deref().filter(|_| device_used),
+            &grant,
+            claimed_device.as_deref(),
             &refresh,
             now,
             rng,
         );
-        self.refresh_tokens.insert(
-            refresh.clone(),
-            RefreshInfo {
-                username: flow.username.clone(),
-                client_id: client.client_id.clone(),
-                device_key: flow.device_key.clone().filter(|_| device_used),
-            },
-        );
+        self.refresh_tokens.insert(refresh.clone(), grant);
         result.insert("RefreshToken".into(), Value::String(refresh));
-        if self.config.device_tracking != DeviceTracking::Off && !device_used {
-            let key = format!("{}_{}", self.region, uuid(rng));
-            let group = format!("-{}", random_b64(rng, 6));
+        if let Some((key, group)) = new_device {
             if let Some(u) = self.user_mut(&flow.username) {
                 u.devices.insert(
                     key.clone(),
@@ -74,15 +85,18 @@ impl UserPool {
         ok(json!({"ChallengeParameters": {}, "AuthenticationResult": result}))
     }
 
+    /// Access and ID tokens for a grant (a sign-in and the refresh token it gave): the
+    /// grant's `origin_jti` and `auth_time` are kept by every refresh.
     fn token_set<R: CryptoRng + ?Sized>(
         &mut self,
         client: &AppClient,
-        username: &str,
+        grant: &RefreshInfo,
         device_key: Option<&str>,
         origin: &str,
         now: UnixTime,
         rng: &mut R,
     ) -> Map<String, Value> {
+        let username = grant.username.as_str();
         let (sub, attributes) = self
             .user(username)
             .map(|u| (u.sub.clone(), u.attributes.clone()))
@@ -91,20 +105,28 @@ impl UserPool {
         let exp = now.0.saturating_add(client.token_validity);
         let event_id = uuid(rng);
         let mut access = json!({
-            "sub": sub, "iss": iss, "client_id": client.client_id, "origin_jti": uuid(rng),
+            "sub": sub, "iss": iss, "client_id": client.client_id, "origin_jti": grant.origin_jti,
             "event_id": event_id, "token_use": "access", "scope": "aws.cognito.signin.user.admin",
-            "auth_time": now.0, "exp": exp, "iat": now.0, "jti": uuid(rng), "username": username,
+            "auth_time": grant.auth_time, "exp": exp, "iat": now.0, "jti": uuid(rng),
+            "username": username,
         });
         if let (Some(k), Value::Object(m)) = (device_key, &mut access) {
             m.insert("device_key".into(), Value::String(k.to_owned()));
         }
         let mut id = json!({
-            "sub": sub, "iss": iss, "aud": client.client_id, "event_id": event_id, "token_use": "id",
-            "auth_time": now.0, "exp": exp, "iat": now.0, "cognito:username": username,
+            "sub": sub, "iss": iss, "aud": client.client_id, "event_id": event_id,
+            "token_use": "id", "auth_time": grant.auth_time, "exp": exp, "iat": now.0,
+            "jti": uuid(rng), "origin_jti": grant.origin_jti, "cognito:username": username,
         });
-        for (k, v) in &attributes {
-            if let Value::Object(m) = &mut id {
-                m.insert(k.clone(), Value::String(v.clone()));
+        if let Value::Object(m) = &mut id {
+            for (k, v) in &attributes {
+                // Cognito writes the verification flags as JSON booleans.
+                let value = match (k.as_str(), v.as_str()) {
+                    ("email_verified" | "phone_number_verified", "true") => Value::Bool(true),
+                    ("email_verified" | "phone_number_verified", "false") => Value::Bool(false),
+                    _ => Value::String(v.clone()),
+                };
+                m.insert(k.clone(), value);
             }
         }
         let access_token = self.sign(&access);
@@ -118,6 +140,12 @@ impl UserPool {
         );
         let mut out = Map::new();
         out.insert("AccessToken".into(), Value::String(access_token));
+        if let Value::Object(m) = &mut id {
+            m.insert(
+                "exp".into(),
+                json!(now.0.saturating_add(client.id_token_validity)),
+            );
+        }
         out.insert("IdToken".into(), Value::String(self.sign(&id)));
         out.insert("ExpiresIn".into(), json!(client.token_validity));
         out.insert("TokenType".into(), json!("Bearer"));
@@ -180,8 +208,9 @@ impl UserPool {
         if info.client_id != client.client_id {
             return Err(err("NotAuthorizedException", "Invalid Refresh Token"));
         }
-        let username = info.username.clone();
-        let device = info.device_key.clone();
+        let grant = info.clone();
+        let username = grant.username.clone();
+        let device = grant.device_key.clone();
         Self::check_secret_hash(client, params, &username)?;
         if device.is_some() && params.get("DEVICE_KEY").and_then(Value::as_str) != device.as_deref()
         {
@@ -190,7 +219,7 @@ impl UserPool {
         if self.user(&username).is_none_or(|u| !u.enabled) {
             return Err(err("NotAuthorizedException", "Invalid Refresh Token"));
         }
-        let result = self.token_set(client, &username, device.as_deref(), &token, now, rng);
+        let result = self.token_set(client, &grant, device.as_deref(), &token, now, rng);
         Ok(ok(
             json!({"ChallengeParameters": {}, "AuthenticationResult": result}),
         ))
@@ -231,7 +260,8 @@ impl UserPool {
         if info.client_id != client.client_id {
             return err("NotAuthorizedException", "Invalid Refresh Token");
         }
-        let (username, device) = (info.username.clone(), info.device_key.clone());
+        let grant = info.clone();
+        let device = grant.device_key.clone();
         if device.is_some() && req.get("DeviceKey").and_then(Value::as_str) != device.as_deref() {
             return err("NotAuthorizedException", "Invalid Refresh Token");
         }
@@ -240,17 +270,10 @@ impl UserPool {
         } else {
             token.clone()
         };
-        let mut result = self.token_set(&client, &username, device.as_deref(), &next, now, rng);
+        let mut result = self.token_set(&client, &grant, device.as_deref(), &next, now, rng);
         if client.refresh_token_rotation {
             self.refresh_tokens.remove(&token);
-            self.refresh_tokens.insert(
-                next.clone(),
-                RefreshInfo {
-                    username,
-                    client_id: client.client_id.clone(),
-                    device_key: device,
-                },
-            );
+            self.refresh_tokens.insert(next.clone(), grant);
             result.insert("RefreshToken".into(), Value::String(next));
         }
         ok(json!({"AuthenticationResult": result}))
