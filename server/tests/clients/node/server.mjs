@@ -24,7 +24,7 @@ export async function startServer(config) {
   if (!bin) {
     throw new Error(
       'COGNITO_SIGNIN_SERVER_BIN is not set: point it at the cognito-signin-server binary, e.g. ' +
-        'COGNITO_SIGNIN_SERVER_BIN=/work/main/target/debug/cognito-signin-server npm test',
+        'COGNITO_SIGNIN_SERVER_BIN=../../../../target/debug/cognito-signin-server npm test',
     );
   }
   const dir = mkdtempSync(join(tmpdir(), 'cognito-node-'));
