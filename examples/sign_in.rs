@@ -1,13 +1,15 @@
 //! A whole Cognito sign-in over HTTP, with a readable trace.
 //!
-//! With no arguments, it starts the crate's reference user pool behind a small HTTP listener
-//! on 127.0.0.1 (any free port), creates a demo pool (TOTP MFA required, device tracking)
+//! With no arguments, it talks to the local Cognito server of this workspace
+//! (`cargo run -p cognito-signin-server -- --port 9229`, or the endpoint in `COGNITO_ENDPOINT`),
+//! creates a pool of its own through the service's API (TOTP MFA required, device tracking)
 //! and a user with a temporary password, and signs in through NEW_PASSWORD_REQUIRED and
 //! MFA_SETUP (AssociateSoftwareToken, VerifySoftwareToken); then with SOFTWARE_TOKEN_MFA and
 //! ConfirmDevice; then on the remembered device (DEVICE_SRP_AUTH, DEVICE_PASSWORD_VERIFIER);
 //! then refreshes.
 //!
 //! ```text
+//! cargo run -p cognito-signin-server -- --port 9229     # in another terminal
 //! cargo run --example sign_in
 //! cargo run --example sign_in -- --endpoint https://cognito-idp.eu-west-1.amazonaws.com/ \
 //!     --user-pool-id eu-west-1_AbCdEf123 --client-id 1example23456789 --username jane \
@@ -29,16 +31,12 @@
 
 use std::collections::BTreeMap;
 use std::error::Error as StdError;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::Write;
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use base64::Engine;
-use cognito_signin::server::{
-    AppClient, DeviceTracking, MfaMode, NewUser, PoolConfig, UserPool, UserStatus, totp_code,
-};
+use cognito_signin::server::totp_code;
 use cognito_signin::{
     Answer, Challenge, ClientSecret, Config, DeviceCredentials, DeviceStatus, FirstFactor, MfaType,
     Password, Prompt, Request, Response, SignIn, SignedIn, Start, Step, UnixTime,
@@ -327,114 +325,83 @@ fn print_tokens(signed_in: &SignedIn) {
 }
 
 // ---------------------------------------------------------------------------------------
-// The demo: the reference pool behind a minimal HTTP listener on 127.0.0.1
+// The demo: a pool of its own on the local Cognito server (cognito-signin-server)
 // ---------------------------------------------------------------------------------------
 
-/// Serves one HTTP/1.1 request per connection: `POST /` with `X-Amz-Target`.
-fn serve(pool: Arc<Mutex<UserPool>>, listener: TcpListener) {
-    let mut rng: StdRng = rand::make_rng();
-    for stream in listener.incoming() {
-        let Ok(stream) = stream else { continue };
-        if let Err(e) = serve_one(&pool, stream, &mut rng) {
-            eprintln!("  (server: {e})");
-        }
+/// One management call to the local server (which, like moto, does not check SigV4).
+fn manage(http: &Http, operation: &str, body: serde_json::Value) -> Result<serde_json::Value> {
+    let response = http
+        .agent
+        .post(&http.endpoint)
+        .header("Content-Type", "application/x-amz-json-1.1")
+        .header(
+            "X-Amz-Target",
+            format!("AWSCognitoIdentityProviderService.{operation}"),
+        )
+        .send(serde_json::to_vec(&body)?);
+    let mut response = response.map_err(|e| {
+        format!(
+            "{e}: is the local Cognito server running? Start it with\n  \
+             cargo run -p cognito-signin-server -- --port 9229"
+        )
+    })?;
+    let status = response.status().as_u16();
+    let value: serde_json::Value = serde_json::from_slice(&response.body_mut().read_to_vec()?)?;
+    if status != 200 {
+        return Err(format!("{operation}: {status} {value}").into());
     }
+    Ok(value)
 }
-
-fn serve_one(pool: &Mutex<UserPool>, stream: TcpStream, rng: &mut StdRng) -> Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let (mut target, mut length) = (String::new(), 0usize);
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    loop {
-        line.clear();
-        if reader.read_line(&mut line)? == 0 || line == "\r\n" {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':') {
-            match name.trim().to_ascii_lowercase().as_str() {
-                "x-amz-target" => target = value.trim().to_string(),
-                "content-length" => length = value.trim().parse()?,
-                _ => {}
-            }
-        }
-    }
-    if length > 1 << 20 {
-        return Err("request too large".into());
-    }
-    let mut body = vec![0u8; length];
-    reader.read_exact(&mut body)?;
-    let t = now();
-    let reply = pool
-        .lock()
-        .map_err(|_| "pool lock poisoned")?
-        .handle(&target, &body, t, rng);
-    let reason = if reply.status == 200 {
-        "OK"
-    } else {
-        "Bad Request"
-    };
-    let mut head = format!(
-        "HTTP/1.1 {} {reason}\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\nDate: {}\r\nConnection: close\r\n",
-        reply.status,
-        reply.body.len(),
-        http_date(t)
-    );
-    if let Some(kind) = &reply.error_type {
-        head.push_str(&format!("x-amzn-ErrorType: {kind}\r\n"));
-    }
-    head.push_str("\r\n");
-    let mut stream = stream;
-    stream.write_all(head.as_bytes())?;
-    stream.write_all(&reply.body)?;
-    Ok(())
-}
-
-/// `Sun, 06 Nov 1994 08:49:37 GMT` from Cognito's TIMESTAMP fields.
-fn http_date(t: UnixTime) -> String {
-    let ts = t.cognito_timestamp().unwrap_or_default(); // "Tue Mar 5 04:05:06 UTC 2024"
-    let p: Vec<&str> = ts.split(' ').collect();
-    if p.len() < 6 {
-        return String::new();
-    }
-    format!("{}, {:0>2} {} {} {} GMT", p[0], p[2], p[1], p[5], p[3])
-}
-
-const POOL_ID: &str = "us-east-1_DemoPool1";
-const CLIENT_ID: &str = "demo1client2id3";
 
 fn demo() -> Result<()> {
     let mut rng: StdRng = rand::make_rng();
-    let config = PoolConfig {
-        mfa: MfaMode::On,
-        totp_mfa: true,
-        device_tracking: DeviceTracking::UserOptIn,
-        challenge_required_on_new_device: true,
-        alias_attributes: vec!["email".into()],
-        ..PoolConfig::default()
-    };
-    let mut pool = UserPool::new(POOL_ID, config, &mut rng)?;
-    pool.add_client(
-        AppClient::new(CLIENT_ID).with_flows(&["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]),
-    );
-    pool.add_user(
-        NewUser::new("demo", Password::new("Temporary-Pass-1"))
-            .with_status(UserStatus::ForceChangePassword)
-            .with_attribute("email", "demo@example.com")
-            .with_attribute("email_verified", "true"),
-        &mut rng,
+    let endpoint =
+        std::env::var("COGNITO_ENDPOINT").unwrap_or_else(|_| "http://127.0.0.1:9229/".to_string());
+    let http = Http::new(&endpoint);
+    // A pool of its own for this run, made through the service's API as an AWS SDK would.
+    let pool = manage(
+        &http,
+        "CreateUserPool",
+        serde_json::json!({
+            "PoolName": "sign-in-example",
+            "MfaConfiguration": "ON",
+            "AliasAttributes": ["email"],
+            "DeviceConfiguration": {"ChallengeRequiredOnNewDevice": true,
+                                    "DeviceOnlyRememberedOnUserPrompt": true},
+        }),
     )?;
-    let pool = Arc::new(Mutex::new(pool));
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    let endpoint = format!("http://{}/", listener.local_addr()?);
-    let server_pool = Arc::clone(&pool);
-    std::thread::spawn(move || serve(server_pool, listener));
-    println!("reference user pool {POOL_ID} listening on {endpoint}");
+    let pool_id = pool["UserPool"]["Id"]
+        .as_str()
+        .ok_or("no pool id")?
+        .to_string();
+    let client = manage(
+        &http,
+        "CreateUserPoolClient",
+        serde_json::json!({
+            "UserPoolId": pool_id, "ClientName": "example",
+            "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        }),
+    )?;
+    let client_id = client["UserPoolClient"]["ClientId"]
+        .as_str()
+        .ok_or("no client id")?
+        .to_string();
+    manage(
+        &http,
+        "AdminCreateUser",
+        serde_json::json!({
+            "UserPoolId": pool_id, "Username": "demo", "TemporaryPassword": "Temporary-Pass-1",
+            "MessageAction": "SUPPRESS",
+            "UserAttributes": [{"Name": "email", "Value": "demo@example.com"},
+                               {"Name": "email_verified", "Value": "true"}],
+        }),
+    )?;
+    let (pool_id, client_id) = (pool_id.as_str(), client_id.as_str());
+    println!("local Cognito server at {endpoint}: user pool {pool_id}, app client {client_id}");
     println!(
         "user demo@example.com (internal name demo) has a temporary password; TOTP MFA is required\n"
     );
 
-    let http = Http::new(&endpoint);
     let new_password = "Brand-New-Pass-2";
 
     println!(
@@ -443,7 +410,7 @@ fn demo() -> Result<()> {
     let mut totp_secret = String::new();
     let first = drive(
         &http,
-        Config::new(POOL_ID, CLIENT_ID)?
+        Config::new(pool_id, client_id)?
             .with_totp_issuer("Demo")
             .without_device_confirmation(),
         Start::user_srp("demo@example.com", Password::new("Temporary-Pass-1")),
@@ -473,7 +440,7 @@ fn demo() -> Result<()> {
     );
     let second = drive(
         &http,
-        Config::new(POOL_ID, CLIENT_ID)?.with_device_name("example laptop"),
+        Config::new(pool_id, client_id)?.with_device_name("example laptop"),
         Start::user_srp("demo@example.com", Password::new(new_password)),
         &mut rng,
         |prompt| {
@@ -503,7 +470,7 @@ fn demo() -> Result<()> {
     println!("3. sign-in on the remembered device: MFA replaced by device SRP");
     let third = drive(
         &http,
-        Config::new(POOL_ID, CLIENT_ID)?.with_device(creds.clone()),
+        Config::new(pool_id, client_id)?.with_device(creds.clone()),
         Start::user_srp("demo@example.com", Password::new(new_password)),
         &mut rng,
         |prompt| Err(format!("unexpected question {:?}", prompt.challenge).into()),
@@ -518,7 +485,7 @@ fn demo() -> Result<()> {
         .ok_or("no refresh token")?;
     let refreshed = drive(
         &http,
-        Config::new(POOL_ID, CLIENT_ID)?.with_device(creds),
+        Config::new(pool_id, client_id)?.with_device(creds),
         Start::refresh(refresh_token, Some(third.username.clone())),
         &mut rng,
         |prompt| Err(format!("unexpected question {:?}", prompt.challenge).into()),
