@@ -260,7 +260,23 @@ fn refused_server_values() {
             server.verify(&id, a, b"x", "t", "AAAA"),
             Err(Error::Protocol(ProtocolError::IllegalValue("SRP_A")))
         );
+        // The early check, without exponentiations, refuses the same values the same way.
+        assert_eq!(
+            server.check_client_public(a),
+            Err(Error::Protocol(ProtocolError::IllegalValue("SRP_A")))
+        );
     }
+    assert!(matches!(
+        server.check_client_public("xyz"),
+        Err(Error::Protocol(_))
+    ));
+    // A good A passes both the early check and (for its own proof) the full one.
+    let a_ok = server.public_hex();
+    assert_eq!(server.check_client_public(&a_ok), Ok(()));
+    assert_eq!(
+        server.check_client_public(&a_ok).is_ok(),
+        server.premaster(&a_ok).is_ok()
+    );
 }
 
 #[test]

@@ -6,14 +6,19 @@
 //!
 //! `cargo bench -p cognito-signin-server --bench load`; `LOAD_CLIENTS` (64) and
 //! `LOAD_SIGN_INS` (sign-ins per client, 8) change the load.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use cognito_signin::server::{AppClient, NewUser, PoolConfig, UserPool};
 use cognito_signin::server::TokenSigner;
+use cognito_signin::server::{AppClient, NewUser, PoolConfig, UserPool};
 use cognito_signin::{Config, Password, Response, SignIn, Start, Step, UnixTime};
 use cognito_signin_server::SigningKeyPair;
 use serde_json::{Value, json};
@@ -45,7 +50,12 @@ fn process_cpu(pid: u32) -> Duration {
     // 13th; both in clock ticks of 1/100 s on Linux.
     let rest = stat.rsplit(')').next().unwrap_or_default();
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     Duration::from_millis((ticks(11) + ticks(12)) * 10)
 }
 
@@ -128,7 +138,8 @@ fn main() {
         "Clients": [{"ClientId": CLIENT, "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]}],
         "Users": users,
     }]});
-    let dir = std::env::temp_dir().join(format!("cognito-signin-server-load-{}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("cognito-signin-server-load-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("config.json");
     std::fs::write(&path, serde_json::to_vec(&config).unwrap()).unwrap();
@@ -195,13 +206,37 @@ fn main() {
     let sign = signs[signs.len() / 2];
     let limit = cpus as f64 / cost.as_secs_f64();
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    println!("load: {clients} clients x {per_client} USER_SRP_AUTH sign-ins over HTTP, {cpus} CPUs");
-    println!("  sign-ins:          {total} in {:.2} s, all succeeded", wall.as_secs_f64());
+    println!(
+        "load: {clients} clients x {per_client} USER_SRP_AUTH sign-ins over HTTP, {cpus} CPUs"
+    );
+    println!(
+        "  sign-ins:          {total} in {:.2} s, all succeeded",
+        wall.as_secs_f64()
+    );
     println!("  throughput:        {rate:.1} sign-ins/s");
-    println!("  latency:           p50 {:.1} ms, p99 {:.1} ms", ms(percentile(&latencies, 0.5)), ms(percentile(&latencies, 0.99)));
-    println!("  server CPU:        {:.2} ms per sign-in", ms(server_cpu) / total as f64);
-    println!("  pool cost:         {:.2} ms per sign-in (in process, median of the two legs), of which", ms(cost));
-    println!("    RS256 signatures: {:.2} ms per token, two tokens per sign-in", ms(sign));
-    println!("    the rest:         {:.2} ms (SRP: two 3072-bit exponentiations, and the pool's logic)", ms(srp_cost));
-    println!("  modelled limit:    {limit:.1} sign-ins/s ({cpus} CPUs / pool cost); achieved {:.0}%", 100.0 * rate / limit);
+    println!(
+        "  latency:           p50 {:.1} ms, p99 {:.1} ms",
+        ms(percentile(&latencies, 0.5)),
+        ms(percentile(&latencies, 0.99))
+    );
+    println!(
+        "  server CPU:        {:.2} ms per sign-in",
+        ms(server_cpu) / total as f64
+    );
+    println!(
+        "  pool cost:         {:.2} ms per sign-in (in process, median of the two legs), of which",
+        ms(cost)
+    );
+    println!(
+        "    RS256 signatures: {:.2} ms per token, two tokens per sign-in",
+        ms(sign)
+    );
+    println!(
+        "    the rest:         {:.2} ms (SRP: two 3072-bit exponentiations, and the pool's logic)",
+        ms(srp_cost)
+    );
+    println!(
+        "  modelled limit:    {limit:.1} sign-ins/s ({cpus} CPUs / pool cost); achieved {:.0}%",
+        100.0 * rate / limit
+    );
 }

@@ -55,8 +55,9 @@ impl UserPool {
     ) -> Result<Map<String, Value>, ServerReply> {
         let server = ServerSession::generate(verifier, PrivateSize::Bits256, rng)
             .map_err(|_| err("InternalErrorException", "random source failed"))?;
-        // Refuse A ≡ 0 (mod N) and malformed SRP_A at once.
-        if server.premaster(srp_a).is_err() {
+        // Refuse A ≡ 0 (mod N) and malformed SRP_A at once; the exponentiations wait for the
+        // claim.
+        if server.check_client_public(srp_a).is_err() {
             return Err(err("InvalidParameterException", "SRP_A is invalid."));
         }
         let mut block = alloc::vec![0u8; 64];

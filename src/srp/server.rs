@@ -259,6 +259,24 @@ impl ServerSession {
         })
     }
 
+    /// Checks a client's `SRP_A` without the exponentiations of [`verify`](Self::verify):
+    /// well-formed hex, `A mod N != 0`, and `u != 0`. A server refuses a bad `SRP_A` with it
+    /// as soon as it arrives.
+    ///
+    /// # Errors
+    /// As [`ServerSession::verify`], for `SRP_A`.
+    pub fn check_client_public(&self, srp_a_hex: &str) -> Result<(), Error> {
+        let a = parse_hex("SRP_A", srp_a_hex, false, MAX_HEX_DIGITS)?;
+        if math::is_zero_mod_n(&a.magnitude).unwrap_or(true) {
+            return Err(ProtocolError::IllegalValue("SRP_A").into());
+        }
+        let u = compute_u(&pad_unsigned(&a.magnitude), &pad_unsigned(&self.public));
+        if u.iter().all(|&b| b == 0) {
+            return Err(ProtocolError::IllegalValue("u").into());
+        }
+        Ok(())
+    }
+
     /// padHex(u) and padHex(S) for the client's `SRP_A`, as the server computes them:
     /// `S = (A·v^u)^b mod N`. For test vectors; `S` is secret.
     ///
