@@ -82,7 +82,12 @@ impl App {
         tmp.push(".tmp");
         let tmp = PathBuf::from(tmp);
         {
-            let mut file = std::fs::File::create(&tmp)?;
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            // The state holds the pools' keys, verifiers, TOTP secrets and tokens.
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options.open(&tmp)?;
             file.write_all(&text)?;
             file.sync_all()?;
         }

@@ -107,8 +107,9 @@ fn pool_not_found(id: &str) -> Reply {
     )
 }
 
-/// A reply to one request: status, JSON body, and for errors their type.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A reply to one request: status, JSON body, and for errors their type. `Debug` leaves the
+/// body out (it may hold tokens).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Reply {
     /// HTTP status.
     pub status: u16,
@@ -116,6 +117,16 @@ pub struct Reply {
     pub body: Vec<u8>,
     /// For errors, `__type` (also sent as `x-amzn-ErrorType`).
     pub error_type: Option<String>,
+}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reply")
+            .field("status", &self.status)
+            .field("error_type", &self.error_type)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
 }
 
 impl From<ServerReply> for Reply {
