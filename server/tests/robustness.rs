@@ -310,6 +310,13 @@ fn every_acknowledged_user_survives_kill_9() {
     let text = std::fs::read(&state).unwrap();
     let parsed: Value = serde_json::from_slice(&text).expect("the state file parses");
     assert_eq!(parsed["Version"], 1);
+    // It holds keys, verifiers and tokens: readable by its owner only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&state).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
     let server = Server::start(&["--state", &state_arg]);
     let mut listed = BTreeSet::new();
     let mut token: Option<String> = None;
