@@ -86,7 +86,7 @@ use rand_core::CryptoRng;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Misuse};
-use crate::srp::{Identity, Verifier};
+use crate::srp::{Identity, Premaster, ServerEphemeral, ServerSession, Verifier};
 use crate::time::UnixTime;
 
 use replies::err;
@@ -136,6 +136,51 @@ pub struct UserPool {
     key: [u8; 32],
     signer: Option<Box<dyn TokenSigner>>,
     issuer: Option<String>,
+    ephemerals: Vec<ServerEphemeral>,
+    deferred: Option<Vec<SrpWork>>,
+}
+
+/// The most ephemerals a pool keeps in reserve ([`UserPool::add_ephemeral`]).
+const EPHEMERAL_RESERVE: usize = 64;
+
+/// The exponentiations of one SRP run that need nothing of the pool: `S` for the client's
+/// `SRP_A`. A server takes them out with [`UserPool::take_srp_work`] (after turning deferral
+/// on with [`UserPool::defer_srp_work`]), runs them outside its lock, and hands the results
+/// back with [`UserPool::complete_srp_work`] before the client's claim arrives. `Debug`
+/// shows nothing: the run's `b` is inside.
+pub struct SrpWork {
+    key: String,
+    session: ServerSession,
+    srp_a: String,
+}
+
+impl fmt::Debug for SrpWork {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SrpWork").finish_non_exhaustive()
+    }
+}
+
+impl SrpWork {
+    /// Runs the exponentiations (about two 3072-bit ones).
+    #[must_use]
+    pub fn run(self) -> SrpWorkDone {
+        SrpWorkDone {
+            premaster: self.session.compute_premaster(&self.srp_a).ok(),
+            key: self.key,
+        }
+    }
+}
+
+/// The result of [`SrpWork::run`], for [`UserPool::complete_srp_work`].
+pub struct SrpWorkDone {
+    key: String,
+    premaster: Option<Premaster>,
+}
+
+impl fmt::Debug for SrpWorkDone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SrpWorkDone").finish_non_exhaustive()
+    }
 }
 
 impl fmt::Debug for UserPool {
@@ -222,6 +267,8 @@ impl UserPool {
             key,
             signer: None,
             issuer: None,
+            ephemerals: Vec::new(),
+            deferred: None,
         })
     }
 
@@ -278,6 +325,44 @@ impl UserPool {
             || field("AccessToken").is_some_and(|t| self.access_tokens.contains_key(t))
             || field("Session")
                 .is_some_and(|s| self.sessions.contains_key(s) || self.srp.contains_key(s))
+    }
+
+    /// Gives the pool an SRP ephemeral computed ahead (for example outside a lock, by
+    /// [`ServerEphemeral::generate`] with [`PrivateSize::Bits256`](crate::srp::PrivateSize)):
+    /// the next SRP run uses it instead of computing `g^b` itself. At most 64 are kept.
+    pub fn add_ephemeral(&mut self, ephemeral: ServerEphemeral) {
+        if self.ephemerals.len() < EPHEMERAL_RESERVE {
+            self.ephemerals.push(ephemeral);
+        }
+    }
+
+    /// How many ephemerals the pool holds in reserve.
+    #[must_use]
+    pub fn ephemerals_in_reserve(&self) -> usize {
+        self.ephemerals.len()
+    }
+
+    /// From now on, each SRP run leaves its claim's exponentiations for
+    /// [`take_srp_work`](Self::take_srp_work) as well; a claim that arrives before its work
+    /// is completed is checked from scratch, so nothing depends on the work being done.
+    pub fn defer_srp_work(&mut self) {
+        self.deferred.get_or_insert_with(Vec::new);
+    }
+
+    /// The SRP work left since the last call (see [`SrpWork`]).
+    pub fn take_srp_work(&mut self) -> Vec<SrpWork> {
+        self.deferred
+            .as_mut()
+            .map(core::mem::take)
+            .unwrap_or_default()
+    }
+
+    /// Hands back finished work: the claim of that SRP run is then checked with hashes only.
+    /// Work of a run that has ended or expired is dropped.
+    pub fn complete_srp_work(&mut self, done: SrpWorkDone) {
+        if let (Some(state), Some(p)) = (self.srp.get_mut(&done.key), done.premaster) {
+            state.premaster = Some(p);
+        }
     }
 
     /// Removes an app client (`DeleteUserPoolClient`), with the refresh tokens issued to it.

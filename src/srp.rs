@@ -48,7 +48,7 @@ use crate::secret::{Password, SecretBytes};
 #[doc(hidden)] // for test vectors and the fuzzers; not part of the stable API
 pub use client::Transcript;
 pub use client::{Ephemeral, PasswordClaim, ServerChallenge};
-pub use server::{ServerSession, Verifier};
+pub use server::{Premaster, ServerEphemeral, ServerSession, Verifier};
 
 /// The generator g.
 pub const GENERATOR: u8 = group::G;

@@ -1024,3 +1024,60 @@ fn debug_hides_answers_and_verifiers() {
     let challenge = CustomChallenge::new(BTreeMap::new(), "the-secret-answer");
     assert!(!format!("{challenge:?}").contains("the-secret-answer"));
 }
+
+/// The server's exponentiations done outside the pool (as a server does outside its lock):
+/// `g^b` supplied ahead, `S` computed between the two requests. Right passwords sign in,
+/// wrong ones are refused, and a claim whose work was never completed is checked from
+/// scratch.
+#[test]
+fn srp_work_done_outside_the_pool() {
+    use cognito_signin::srp::{PrivateSize, ServerEphemeral};
+    let mut rng = StdRng::seed_from_u64(9);
+    let mut pool = UserPool::new(POOL, PoolConfig::default(), &mut rng).unwrap();
+    pool.add_client(AppClient::new("client1"));
+    pool.add_user(NewUser::new("alice", Password::new(PW)), &mut rng)
+        .unwrap();
+    pool.defer_srp_work();
+    let config = config("client1");
+    // complete: whether the work is handed back; password: the one typed.
+    for (complete, password, ok) in [
+        (true, PW, true),
+        (true, "Wrong-Horse-1", false),
+        (false, PW, true),
+        (false, "Wrong-Horse-1", false),
+    ] {
+        pool.add_ephemeral(ServerEphemeral::generate(PrivateSize::Bits256, &mut rng).unwrap());
+        assert_eq!(pool.ephemerals_in_reserve(), 1);
+        let start = Start::user_srp("alice", Password::new(password));
+        let (mut flow, mut request) = SignIn::start(&config, start, NOW, &mut rng).unwrap();
+        let result = loop {
+            let reply = pool.handle(request.target(), request.body(), NOW, &mut rng);
+            let work = pool.take_srp_work();
+            if request.target().ends_with(".InitiateAuth") {
+                assert_eq!(work.len(), 1, "one SRP run, one piece of work");
+                assert_eq!(pool.ephemerals_in_reserve(), 0, "the ephemeral was used");
+            }
+            for w in work {
+                let done = w.run();
+                if complete {
+                    pool.complete_srp_work(done);
+                }
+            }
+            match flow.handle(
+                cognito_signin::Response::new(reply.status, &reply.body),
+                NOW,
+                &mut rng,
+            ) {
+                Ok(Step::Send(next)) => request = next,
+                Ok(Step::Done(done)) => break Ok(done),
+                Ok(other) => panic!("{other:?}"),
+                Err(e) => break Err(e),
+            }
+        };
+        match (ok, result) {
+            (true, Ok(done)) => assert_eq!(done.username, "alice"),
+            (false, Err(e)) => assert_eq!(service_kind(&e), ErrorKind::NotAuthorized),
+            (_, other) => panic!("complete={complete} password={password}: {other:?}"),
+        }
+    }
+}

@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use cognito_signin::UnixTime;
+use cognito_signin::srp::{PrivateSize, ServerEphemeral};
 use http_body_util::{BodyExt, Limited};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -226,27 +227,54 @@ async fn operation(State(app): State<Arc<App>>, request: Request) -> Response {
     };
     let worker = Arc::clone(&app);
     let done = tokio::task::spawn_blocking(move || {
-        worker.with_world(|world| {
-            let reply = world.handle(&op, &bytes, &region, now());
+        // The exponentiations run outside the world's lock: `g^b` before it, for a sign-in
+        // that starts SRP; `S` after it, before the reply goes out (so the claim that
+        // follows finds it done).
+        let ephemeral = starts_srp(&op, &bytes)
+            .then(|| ServerEphemeral::generate(PrivateSize::Bits256, &mut rand::rng()).ok())
+            .flatten();
+        let (reply, work) = worker.with_world(|world| {
+            let (reply, work) = world.handle_deferred(&op, &bytes, &region, now(), ephemeral);
             let saved = if reply.status == 200 && World::mutates(&op) {
                 worker.save(world)
             } else {
                 Ok(())
             };
-            if let Err(e) = saved {
-                eprintln!("cognito-signin-server: the state file could not be written: {e}");
-                return error(
-                    500,
-                    "InternalErrorException",
-                    "The state could not be saved.",
-                );
+            match saved {
+                Ok(()) => (reply, work),
+                Err(e) => {
+                    eprintln!("cognito-signin-server: the state file could not be written: {e}");
+                    let failed = error(
+                        500,
+                        "InternalErrorException",
+                        "The state could not be saved.",
+                    );
+                    (failed, work)
+                }
             }
-            reply
-        })
+        });
+        if let Some(work) = work {
+            let done = work.run();
+            worker.with_world(|world| world.complete(done));
+        }
+        reply
     })
     .await;
     let reply = done.unwrap_or_else(|_| error(500, "InternalErrorException", "Internal error."));
     aws_response(&reply, &id)
+}
+
+/// Whether a request starts an SRP run: `InitiateAuth` with `USER_SRP_AUTH` (or
+/// `CUSTOM_AUTH` with `SRP_A`).
+fn starts_srp(op: &str, body: &[u8]) -> bool {
+    if op != "InitiateAuth" && op != "AdminInitiateAuth" {
+        return false;
+    }
+    serde_json::from_slice::<Value>(body).is_ok_and(|v| {
+        v.get("AuthParameters")
+            .and_then(|p| p.get("SRP_A"))
+            .is_some_and(Value::is_string)
+    })
 }
 
 fn json_response(value: Option<Value>, what: &str) -> Response {

@@ -5,8 +5,10 @@ use std::collections::BTreeMap;
 
 use cognito_signin::UnixTime;
 use cognito_signin::server::{
-    AppClient, DeviceTracking, MfaMode, NewUser, PoolConfig, ServerReply, UserPool,
+    AppClient, DeviceTracking, MfaMode, NewUser, PoolConfig, ServerReply, SrpWork, SrpWorkDone,
+    UserPool,
 };
+use cognito_signin::srp::ServerEphemeral;
 use cognito_signin::{Password, server::UserStatus};
 use rand::rngs::StdRng;
 use rand::{CryptoRng, RngExt, SeedableRng};
@@ -139,6 +141,41 @@ impl From<ServerReply> for Reply {
     }
 }
 
+/// The SRP exponentiations a request left, to run outside the world's lock: see
+/// [`World::handle_deferred`]. `Debug` shows nothing (SRP secrets are inside).
+pub struct Work {
+    pool: String,
+    work: Vec<SrpWork>,
+}
+
+impl std::fmt::Debug for Work {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Work").finish_non_exhaustive()
+    }
+}
+
+impl Work {
+    /// Runs the exponentiations.
+    pub fn run(self) -> WorkDone {
+        WorkDone {
+            pool: self.pool,
+            done: self.work.into_iter().map(SrpWork::run).collect(),
+        }
+    }
+}
+
+/// Finished [`Work`], for [`World::complete`].
+pub struct WorkDone {
+    pool: String,
+    done: Vec<SrpWorkDone>,
+}
+
+impl std::fmt::Debug for WorkDone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkDone").finish_non_exhaustive()
+    }
+}
+
 /// A pool as the service describes it, its app clients, and the model that serves it.
 struct Pool {
     /// `UserPoolType` as `DescribeUserPool` returns it.
@@ -153,6 +190,10 @@ struct Pool {
 /// Every pool of the server. Not `Sync`: share it behind a lock.
 pub struct World {
     pools: BTreeMap<String, Pool>,
+    /// An ephemeral handed in with the request being served.
+    ephemeral: Option<ServerEphemeral>,
+    /// The SRP work the request being served left.
+    work: Option<Work>,
     /// The key of the pools a configuration file names, when it gives one.
     configured_key: Option<SigningKeyPair>,
     issuer_base: Option<String>,
@@ -342,6 +383,8 @@ impl World {
     pub fn new(issuer_base: Option<String>) -> Self {
         Self {
             pools: BTreeMap::new(),
+            ephemeral: None,
+            work: None,
             configured_key: None,
             issuer_base,
             rng: rand::make_rng(),
@@ -354,8 +397,46 @@ impl World {
     }
 
     /// Serves one request. `region` is the one the caller signed for (from `Authorization`),
-    /// used for new pools' ids.
+    /// used for new pools' ids. The SRP exponentiations are done here, in line; a server
+    /// that holds the world behind a lock uses [`handle_deferred`](Self::handle_deferred).
     pub fn handle(&mut self, operation: &str, body: &[u8], region: &str, now: UnixTime) -> Reply {
+        let (reply, work) = self.handle_deferred(operation, body, region, now, None);
+        if let Some(work) = work {
+            let done = work.run();
+            self.complete(done);
+        }
+        reply
+    }
+
+    /// [`handle`](Self::handle), with the exponentiations that need nothing of the world
+    /// left out: `ephemeral` (a `g^b` computed ahead, for an `InitiateAuth`) goes to the
+    /// pool the request is for, and the `S` of an SRP run comes back as [`Work`] to run
+    /// anywhere ([`Work::run`]) and hand back with [`complete`](Self::complete) before the
+    /// reply is sent.
+    pub fn handle_deferred(
+        &mut self,
+        operation: &str,
+        body: &[u8],
+        region: &str,
+        now: UnixTime,
+        ephemeral: Option<ServerEphemeral>,
+    ) -> (Reply, Option<Work>) {
+        self.ephemeral = ephemeral;
+        let reply = self.handle_inner(operation, body, region, now);
+        self.ephemeral = None;
+        (reply, self.work.take())
+    }
+
+    /// Hands back the result of [`Work::run`].
+    pub fn complete(&mut self, done: WorkDone) {
+        if let Some(pool) = self.pools.get_mut(&done.pool) {
+            for d in done.done {
+                pool.model.complete_srp_work(d);
+            }
+        }
+    }
+
+    fn handle_inner(&mut self, operation: &str, body: &[u8], region: &str, now: UnixTime) -> Reply {
         let Ok(Value::Object(req)) = serde_json::from_slice::<Value>(body) else {
             return err(
                 "SerializationException",
@@ -412,7 +493,18 @@ impl World {
             return invalid("The request names no user pool, app client, token or session.");
         };
         let mut rng = StdRng::from_rng(&mut self.rng);
-        target.model.handle(op, body, now, &mut rng).into()
+        if let Some(e) = self.ephemeral.take() {
+            target.model.add_ephemeral(e);
+        }
+        let reply = target.model.handle(op, body, now, &mut rng).into();
+        let work = target.model.take_srp_work();
+        if !work.is_empty() {
+            self.work = Some(Work {
+                pool: target.model.id().to_owned(),
+                work,
+            });
+        }
+        reply
     }
 
     fn pool(&self, req: &Map<String, Value>) -> Result<&Pool, Reply> {
@@ -532,6 +624,7 @@ impl World {
         let mut model = UserPool::new(&id, pool_config(&description), &mut self.rng)
             .map_err(|_| invalid("The user pool id must be <region>_<name>."))?;
         model.set_token_signer(key.signer());
+        model.defer_srp_work();
         if let Some(base) = &self.issuer_base {
             model.set_issuer(format!("{base}/{id}"));
         }
@@ -958,6 +1051,8 @@ impl World {
             let mut model = UserPool::new(&id, pool_config(&description), &mut rng)
                 .map_err(|e| format!("pool {id}: {e}"))?;
             model.set_token_signer(key.signer());
+            model.defer_srp_work();
+            model.defer_srp_work();
             if let Some(base) = &world.issuer_base {
                 model.set_issuer(format!("{base}/{id}"));
             }

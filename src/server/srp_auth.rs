@@ -17,7 +17,7 @@ use super::config::AppClient;
 use super::custom::ChallengeResult;
 use super::replies::{ServerReply, bad_credentials, err, ok, param};
 use super::state::{Flow, SrpState};
-use super::{UserPool, random_b64};
+use super::{SrpWork, UserPool, random_b64};
 
 impl UserPool {
     /// Issues `PASSWORD_VERIFIER` for the user of `flow`.
@@ -53,8 +53,11 @@ impl UserPool {
         now: UnixTime,
         rng: &mut R,
     ) -> Result<Map<String, Value>, ServerReply> {
-        let server = ServerSession::generate(verifier, PrivateSize::Bits256, rng)
-            .map_err(|_| err("InternalErrorException", "random source failed"))?;
+        let server = match self.ephemerals.pop() {
+            Some(e) => ServerSession::from_ephemeral(verifier, e),
+            None => ServerSession::generate(verifier, PrivateSize::Bits256, rng),
+        }
+        .map_err(|_| err("InternalErrorException", "random source failed"))?;
         // Refuse A ≡ 0 (mod N) and malformed SRP_A at once; the exponentiations wait for the
         // claim.
         if server.check_client_public(srp_a).is_err() {
@@ -67,6 +70,13 @@ impl UserPool {
         params.insert("SALT".into(), Value::String(server.salt_hex()));
         params.insert("SRP_B".into(), Value::String(server.public_hex()));
         params.insert("SECRET_BLOCK".into(), Value::String(block_b64.clone()));
+        if let Some(work) = &mut self.deferred {
+            work.push(SrpWork {
+                key: block_b64.clone(),
+                session: server.clone(),
+                srp_a: srp_a.to_owned(),
+            });
+        }
         let state = SrpState {
             flow,
             server,
@@ -74,6 +84,7 @@ impl UserPool {
             block,
             created: now.0,
             device,
+            premaster: None,
         };
         self.srp.insert(block_b64, state);
         Ok(params)
@@ -122,24 +133,27 @@ impl UserPool {
             return Err(bad_credentials());
         }
         let signature = param(params, "PASSWORD_CLAIM_SIGNATURE")?;
-        let verified = match &state.device {
-            Some((group, key)) => state.server.verify(
-                &Identity::device(group, key),
+        let check = |identity: &Identity<'_>| match &state.premaster {
+            Some(p) => state.server.verify_premaster(
+                p,
+                identity,
                 &state.srp_a,
                 &state.block,
                 &timestamp,
                 &signature,
             ),
             None => {
+                state
+                    .server
+                    .verify(identity, &state.srp_a, &state.block, &timestamp, &signature)
+            }
+        };
+        let verified = match &state.device {
+            Some((group, key)) => check(&Identity::device(group, key)),
+            None => {
                 let identity = Identity::user(&self.id, &state.flow.username)
                     .map_err(|_| bad_credentials())?;
-                state.server.verify(
-                    &identity,
-                    &state.srp_a,
-                    &state.block,
-                    &timestamp,
-                    &signature,
-                )
+                check(&identity)
             }
         };
         verified.map_err(|_| bad_credentials())?;

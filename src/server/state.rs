@@ -4,7 +4,7 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::srp::{ServerSession, Verifier};
+use crate::srp::{Premaster, ServerSession, Verifier};
 
 use super::config::UserStatus;
 use super::custom::{ChallengeResult, CustomChallenge};
@@ -99,6 +99,8 @@ pub(super) struct SrpState {
     pub(super) block: Vec<u8>,
     pub(super) created: u64,
     pub(super) device: Option<(String, String)>,
+    /// `S` for `srp_a`, computed outside the pool ([`super::SrpWork`]).
+    pub(super) premaster: Option<Premaster>,
 }
 
 pub(super) struct TokenInfo {

@@ -228,6 +228,14 @@ pub(crate) fn server_public(k: &[u8; 32], v: &[u8], b: &[u8]) -> Option<[u8; N_L
     Some(k.mul(&v).add(&exp::pow_g(&e)).be_bytes())
 }
 
+/// Server side: `B = (k·v + g^b) mod N` from a `g^b` computed ahead ([`pow_g`]).
+pub(crate) fn server_public_from(k: &[u8; 32], v: &[u8], g_b: &[u8]) -> Option<[u8; N_LEN]> {
+    let k = reduce_public(k)?;
+    let v = reduce_public(v)?;
+    let g_b = reduce_public(g_b)?;
+    Some(k.mul(&v).add(&g_b).be_bytes())
+}
+
 /// Server side: `S = (A·v^u)^b mod N`, with `b` secret and `A`, `v`, `u` public to the server.
 pub(crate) fn server_premaster(
     a_pub: &[u8],

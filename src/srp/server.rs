@@ -166,6 +166,54 @@ impl Verifier {
     }
 }
 
+/// A server's private `b` with `g^b` already computed: the exponentiation of
+/// [`ServerSession::generate`] done ahead, anywhere (another thread, outside a lock), so that
+/// [`ServerSession::from_ephemeral`] needs none. Wiped on drop; `Debug` shows nothing.
+#[derive(Clone)]
+pub struct ServerEphemeral {
+    b: SecretBytes,
+    g_b: SecretBytes,
+}
+
+impl fmt::Debug for ServerEphemeral {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerEphemeral").finish_non_exhaustive()
+    }
+}
+
+impl ServerEphemeral {
+    /// Draws a fresh `b` of `size` and computes `g^b`.
+    ///
+    /// # Errors
+    /// [`Misuse::BrokenRandomSource`](crate::Misuse::BrokenRandomSource) if the source keeps
+    /// returning zeros.
+    pub fn generate<R: CryptoRng + ?Sized>(size: PrivateSize, rng: &mut R) -> Result<Self, Error> {
+        let b = draw_private(size, rng)?;
+        let g_b = math::pow_g(b.expose_secret()).ok_or(crate::error::Misuse::BadPrivateValue)?;
+        Ok(Self {
+            b,
+            g_b: SecretBytes::new(g_b.to_vec()),
+        })
+    }
+}
+
+/// `padHex(u)` and `padHex(S)` of one server run for one `SRP_A`: the exponentiations of
+/// [`ServerSession::verify`] done ahead ([`ServerSession::compute_premaster`]), so that
+/// [`ServerSession::verify_premaster`] needs only hashes. `S` is secret: wiped on drop,
+/// `Debug` shows nothing.
+#[derive(Clone)]
+pub struct Premaster {
+    srp_a: String,
+    u_padded: Vec<u8>,
+    s_padded: SecretBytes,
+}
+
+impl fmt::Debug for Premaster {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Premaster").finish_non_exhaustive()
+    }
+}
+
 /// One server run of SRP for a stored [`Verifier`]: the private `b` (secret) and
 /// `B = (k·v + g^b) mod N`, sent as `SRP_B`.
 #[derive(Clone)]
@@ -205,6 +253,24 @@ impl ServerSession {
     /// too long.
     pub fn from_private_bytes(verifier: Verifier, b: &[u8]) -> Result<Self, Error> {
         Self::from_secret(verifier, check_private(b)?)
+    }
+
+    /// Starts a run from an ephemeral computed ahead: no exponentiation.
+    ///
+    /// # Errors
+    /// [`Misuse::BadPrivateValue`](crate::Misuse::BadPrivateValue) if `B` would be zero.
+    pub fn from_ephemeral(verifier: Verifier, ephemeral: ServerEphemeral) -> Result<Self, Error> {
+        let big_b = math::server_public_from(&K, &verifier.v_padded, ephemeral.g_b.expose_secret())
+            .ok_or(crate::error::Misuse::BadPrivateValue)?;
+        let first = big_b.iter().position(|&x| x != 0).unwrap_or(big_b.len());
+        if first == big_b.len() {
+            return Err(crate::error::Misuse::BadPrivateValue.into());
+        }
+        Ok(Self {
+            verifier,
+            b: ephemeral.b,
+            public: big_b.get(first..).unwrap_or_default().to_vec(),
+        })
     }
 
     fn from_secret(verifier: Verifier, b: SecretBytes) -> Result<Self, Error> {
@@ -275,6 +341,45 @@ impl ServerSession {
             return Err(ProtocolError::IllegalValue("u").into());
         }
         Ok(())
+    }
+
+    /// The exponentiations of [`verify`](Self::verify) for the client's `SRP_A`, done ahead
+    /// (they need nothing but this run and `SRP_A`, which the server has once the client's
+    /// first request arrived).
+    ///
+    /// # Errors
+    /// As [`ServerSession::verify`], for `SRP_A`.
+    pub fn compute_premaster(&self, srp_a_hex: &str) -> Result<Premaster, Error> {
+        let (u_padded, s_padded) = self.premaster(srp_a_hex)?;
+        Ok(Premaster {
+            srp_a: srp_a_hex.into(),
+            u_padded,
+            s_padded,
+        })
+    }
+
+    /// [`verify`](Self::verify) with the premaster computed ahead. A premaster for another
+    /// `SRP_A` is not used: the claim is then checked from scratch.
+    ///
+    /// # Errors
+    /// As [`ServerSession::verify`].
+    pub fn verify_premaster(
+        &self,
+        premaster: &Premaster,
+        identity: &Identity<'_>,
+        srp_a_hex: &str,
+        secret_block: &[u8],
+        timestamp: &str,
+        signature_b64: &str,
+    ) -> Result<(), Error> {
+        if premaster.srp_a != srp_a_hex {
+            return self.verify(identity, srp_a_hex, secret_block, timestamp, signature_b64);
+        }
+        let key = derive_key(&premaster.u_padded, premaster.s_padded.expose_secret());
+        let signature = decode_base64("PASSWORD_CLAIM_SIGNATURE", signature_b64, 128)?;
+        claim_mac(&key, identity, secret_block, timestamp)
+            .verify_slice(&signature)
+            .map_err(|_| ProtocolError::BadSignature.into())
     }
 
     /// padHex(u) and padHex(S) for the client's `SRP_A`, as the server computes them:
