@@ -19,6 +19,13 @@
 //! email codes (read them from [`UserPool::take_outbox`]), sessions single-use and expiring
 //! (3 minutes by default), device verifiers and device SRP, allowed auth flows, user status.
 //!
+//! A server that holds the pool behind a lock can keep the SRP exponentiations out of it:
+//! [`UserPool::add_ephemeral`] takes a `g^b` computed ahead, and after
+//! [`UserPool::defer_srp_work`] each SRP run leaves its claim's exponentiations as
+//! [`SrpWork`] to run anywhere and hand back with [`UserPool::complete_srp_work`]. What is
+//! lasting (users, devices, tokens, the outbox) moves in and out as JSON with
+//! [`UserPool::export_state`] and [`UserPool::import_state`].
+//!
 //! Where it is simpler than Cognito:
 //! - Tokens are JWTs with Cognito's claims, signed by a [`TokenSigner`] the embedder sets
 //!   (RS256 with a published JWKS, as Cognito), else with HS256 and a per-pool random key.
