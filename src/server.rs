@@ -343,6 +343,12 @@ impl UserPool {
         }
     }
 
+    /// How many users the pool has.
+    #[must_use]
+    pub fn user_count(&self) -> usize {
+        self.users.len()
+    }
+
     /// How many ephemerals the pool holds in reserve.
     #[must_use]
     pub fn ephemerals_in_reserve(&self) -> usize {
@@ -551,18 +557,7 @@ impl UserPool {
         match op {
             "AssociateSoftwareToken" if with_token => self.associate_with_token(req, now, rng),
             "AssociateSoftwareToken" => self.associate(req, now, rng),
-            "VerifySoftwareToken" if with_token => {
-                match req.get("UserCode").and_then(Value::as_str) {
-                    Some(code) if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) => {
-                        let code = code.to_owned();
-                        self.verify_with_token(req, &code, now)
-                    }
-                    _ => err(
-                        "InvalidParameterException",
-                        "1 validation error detected: Value at 'userCode' failed to satisfy constraint",
-                    ),
-                }
-            }
+            "VerifySoftwareToken" if with_token => self.verify_with_token(req, now),
             "VerifySoftwareToken" => self.verify_software_token(req, now, rng),
             "UpdateDeviceStatus" => self.update_device_status(req, now),
             "GetTokensFromRefreshToken" => self.get_tokens_from_refresh(req, now, rng),

@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use cognito_signin::UnixTime;
+use cognito_signin::server::ServerReply;
 use cognito_signin::srp::{PrivateSize, ServerEphemeral};
 use http_body_util::{BodyExt, Limited};
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -21,7 +22,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tower_http::cors::{Any, CorsLayer};
 
-use crate::world::{Reply, World};
+use crate::world::World;
 
 /// How the server treats connections and where it keeps its state.
 #[derive(Clone, Debug)]
@@ -110,7 +111,7 @@ fn now() -> UnixTime {
 
 const JSON_11: &str = "application/x-amz-json-1.1";
 
-fn aws_response(reply: &Reply, request_id: &str) -> Response {
+fn aws_response(reply: &ServerReply, request_id: &str) -> Response {
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::BAD_REQUEST);
     let mut response = (status, reply.body.clone()).into_response();
     let headers = response.headers_mut();
@@ -126,14 +127,6 @@ fn aws_response(reply: &Reply, request_id: &str) -> Response {
         headers.insert("x-amzn-errortype", kind);
     }
     response
-}
-
-fn error(status: u16, kind: &str, message: &str) -> Reply {
-    Reply {
-        status,
-        body: serde_json::to_vec(&json!({"__type": kind, "message": message})).unwrap_or_default(),
-        error_type: Some(kind.to_owned()),
-    }
 }
 
 /// The region the caller signed for, from SigV4's `Credential=<key>/<date>/<region>/...`.
@@ -170,7 +163,7 @@ async fn operation(State(app): State<Arc<App>>, request: Request) -> Response {
         .get("x-amz-target")
         .and_then(|t| t.to_str().ok())
     else {
-        let r = error(
+        let r = ServerReply::error(
             400,
             "UnknownOperationException",
             "The request has no X-Amz-Target header.",
@@ -178,7 +171,7 @@ async fn operation(State(app): State<Arc<App>>, request: Request) -> Response {
         return aws_response(&r, &id);
     };
     let Some(op) = target.strip_prefix("AWSCognitoIdentityProviderService.") else {
-        let r = error(
+        let r = ServerReply::error(
             400,
             "UnknownOperationException",
             &format!(
@@ -202,13 +195,13 @@ async fn operation(State(app): State<Arc<App>>, request: Request) -> Response {
                 .downcast_ref::<http_body_util::LengthLimitError>()
                 .is_some()
             {
-                error(
+                ServerReply::error(
                     413,
                     "SerializationException",
                     &format!("The request body is larger than {limit} bytes."),
                 )
             } else {
-                error(
+                ServerReply::error(
                     400,
                     "SerializationException",
                     "The request body could not be read.",
@@ -217,7 +210,7 @@ async fn operation(State(app): State<Arc<App>>, request: Request) -> Response {
             return aws_response(&r, &id);
         }
         Err(_) => {
-            let r = error(
+            let r = ServerReply::error(
                 408,
                 "RequestTimeout",
                 "The request body was not sent in time.",
@@ -244,7 +237,7 @@ async fn operation(State(app): State<Arc<App>>, request: Request) -> Response {
                 Ok(()) => (reply, work),
                 Err(e) => {
                     eprintln!("cognito-signin-server: the state file could not be written: {e}");
-                    let failed = error(
+                    let failed = ServerReply::error(
                         500,
                         "InternalErrorException",
                         "The state could not be saved.",
@@ -260,7 +253,8 @@ async fn operation(State(app): State<Arc<App>>, request: Request) -> Response {
         reply
     })
     .await;
-    let reply = done.unwrap_or_else(|_| error(500, "InternalErrorException", "Internal error."));
+    let reply = done
+        .unwrap_or_else(|_| ServerReply::error(500, "InternalErrorException", "Internal error."));
     aws_response(&reply, &id)
 }
 

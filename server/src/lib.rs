@@ -28,4 +28,4 @@ mod world;
 
 pub use http::{App, Settings, router, serve};
 pub use signer::SigningKeyPair;
-pub use world::{OPERATIONS, Reply, Work, WorkDone, World};
+pub use world::{OPERATIONS, Work, WorkDone, World};

@@ -11,7 +11,7 @@ use cognito_signin::server::{
 use cognito_signin::srp::ServerEphemeral;
 use cognito_signin::{Password, server::UserStatus};
 use rand::rngs::StdRng;
-use rand::{CryptoRng, RngExt, SeedableRng};
+use rand::{CryptoRng, RngExt};
 use serde_json::{Map, Value, json};
 
 use crate::signer::SigningKeyPair;
@@ -78,67 +78,23 @@ const READ_ONLY: &[&str] = &[
     "AdminGetDevice",
 ];
 
-fn reply(status: u16, body: &Value, error_type: Option<&str>) -> Reply {
-    Reply {
-        status,
-        body: serde_json::to_vec(body).unwrap_or_default(),
-        error_type: error_type.map(str::to_owned),
-    }
+fn ok(body: Value) -> ServerReply {
+    ServerReply::success(&body)
 }
 
-fn ok(body: Value) -> Reply {
-    reply(200, &body, None)
+fn err(kind: &str, message: &str) -> ServerReply {
+    ServerReply::error(400, kind, message)
 }
 
-fn err(kind: &str, message: &str) -> Reply {
-    reply(
-        400,
-        &json!({"__type": kind, "message": message}),
-        Some(kind),
-    )
-}
-
-fn invalid(message: &str) -> Reply {
+fn invalid(message: &str) -> ServerReply {
     err("InvalidParameterException", message)
 }
 
-fn pool_not_found(id: &str) -> Reply {
+fn pool_not_found(id: &str) -> ServerReply {
     err(
         "ResourceNotFoundException",
         &format!("User pool {id} does not exist."),
     )
-}
-
-/// A reply to one request: status, JSON body, and for errors their type. `Debug` leaves the
-/// body out (it may hold tokens).
-#[derive(Clone, PartialEq, Eq)]
-pub struct Reply {
-    /// HTTP status.
-    pub status: u16,
-    /// The JSON body.
-    pub body: Vec<u8>,
-    /// For errors, `__type` (also sent as `x-amzn-ErrorType`).
-    pub error_type: Option<String>,
-}
-
-impl std::fmt::Debug for Reply {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Reply")
-            .field("status", &self.status)
-            .field("error_type", &self.error_type)
-            .field("body_len", &self.body.len())
-            .finish()
-    }
-}
-
-impl From<ServerReply> for Reply {
-    fn from(r: ServerReply) -> Self {
-        Self {
-            status: r.status,
-            body: r.body,
-            error_type: r.error_type,
-        }
-    }
 }
 
 /// The SRP exponentiations a request left, to run outside the world's lock: see
@@ -223,7 +179,7 @@ fn alnum<R: CryptoRng + ?Sized>(rng: &mut R, n: usize, upper: bool) -> String {
         .collect()
 }
 
-fn string_list(req: &Map<String, Value>, field: &str) -> Result<Vec<String>, Reply> {
+fn string_list(req: &Map<String, Value>, field: &str) -> Result<Vec<String>, ServerReply> {
     match req.get(field) {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(items)) => items
@@ -244,7 +200,7 @@ fn string_list(req: &Map<String, Value>, field: &str) -> Result<Vec<String>, Rep
     }
 }
 
-fn str_field<'a>(req: &'a Map<String, Value>, field: &str) -> Result<&'a str, Reply> {
+fn str_field<'a>(req: &'a Map<String, Value>, field: &str) -> Result<&'a str, ServerReply> {
     req.get(field).and_then(Value::as_str).ok_or_else(|| {
         invalid(&format!("1 validation error detected: Value null at '{field}' failed to satisfy constraint: Member must not be null"))
     })
@@ -399,7 +355,13 @@ impl World {
     /// Serves one request. `region` is the one the caller signed for (from `Authorization`),
     /// used for new pools' ids. The SRP exponentiations are done here, in line; a server
     /// that holds the world behind a lock uses [`handle_deferred`](Self::handle_deferred).
-    pub fn handle(&mut self, operation: &str, body: &[u8], region: &str, now: UnixTime) -> Reply {
+    pub fn handle(
+        &mut self,
+        operation: &str,
+        body: &[u8],
+        region: &str,
+        now: UnixTime,
+    ) -> ServerReply {
         let (reply, work) = self.handle_deferred(operation, body, region, now, None);
         if let Some(work) = work {
             let done = work.run();
@@ -420,7 +382,7 @@ impl World {
         region: &str,
         now: UnixTime,
         ephemeral: Option<ServerEphemeral>,
-    ) -> (Reply, Option<Work>) {
+    ) -> (ServerReply, Option<Work>) {
         self.ephemeral = ephemeral;
         let reply = self.handle_inner(operation, body, region, now);
         self.ephemeral = None;
@@ -436,7 +398,13 @@ impl World {
         }
     }
 
-    fn handle_inner(&mut self, operation: &str, body: &[u8], region: &str, now: UnixTime) -> Reply {
+    fn handle_inner(
+        &mut self,
+        operation: &str,
+        body: &[u8],
+        region: &str,
+        now: UnixTime,
+    ) -> ServerReply {
         let Ok(Value::Object(req)) = serde_json::from_slice::<Value>(body) else {
             return err(
                 "SerializationException",
@@ -472,7 +440,13 @@ impl World {
         OPERATIONS.contains(&operation) && !READ_ONLY.contains(&operation)
     }
 
-    fn route(&mut self, op: &str, body: &[u8], req: &Map<String, Value>, now: UnixTime) -> Reply {
+    fn route(
+        &mut self,
+        op: &str,
+        body: &[u8],
+        req: &Map<String, Value>,
+        now: UnixTime,
+    ) -> ServerReply {
         let target = if let Some(id) = req.get("UserPoolId").and_then(Value::as_str) {
             match self.pools.get_mut(id) {
                 Some(p) => p,
@@ -492,11 +466,10 @@ impl World {
         } else {
             return invalid("The request names no user pool, app client, token or session.");
         };
-        let mut rng = StdRng::from_rng(&mut self.rng);
         if let Some(e) = self.ephemeral.take() {
             target.model.add_ephemeral(e);
         }
-        let reply = target.model.handle(op, body, now, &mut rng).into();
+        let reply = target.model.handle(op, body, now, &mut self.rng);
         let work = target.model.take_srp_work();
         if !work.is_empty() {
             self.work = Some(Work {
@@ -507,12 +480,12 @@ impl World {
         reply
     }
 
-    fn pool(&self, req: &Map<String, Value>) -> Result<&Pool, Reply> {
+    fn pool(&self, req: &Map<String, Value>) -> Result<&Pool, ServerReply> {
         let id = str_field(req, "UserPoolId")?;
         self.pools.get(id).ok_or_else(|| pool_not_found(id))
     }
 
-    fn pool_mut(&mut self, req: &Map<String, Value>) -> Result<&mut Pool, Reply> {
+    fn pool_mut(&mut self, req: &Map<String, Value>) -> Result<&mut Pool, ServerReply> {
         let id = str_field(req, "UserPoolId")?;
         self.pools.get_mut(id).ok_or_else(|| pool_not_found(id))
     }
@@ -524,7 +497,7 @@ impl World {
         id: Option<&str>,
         region: &str,
         now: UnixTime,
-    ) -> Result<Reply, Reply> {
+    ) -> Result<ServerReply, ServerReply> {
         let name = str_field(req, "PoolName")?;
         if name.is_empty() || name.len() > 128 {
             return Err(invalid("PoolName must be 1 to 128 characters."));
@@ -640,31 +613,28 @@ impl World {
         self.describe(&id)
     }
 
-    fn describe(&self, id: &str) -> Result<Reply, Reply> {
+    fn describe(&self, id: &str) -> Result<ServerReply, ServerReply> {
         let pool = self.pools.get(id).ok_or_else(|| pool_not_found(id))?;
         let mut d = pool.description.clone();
-        let users = pool
-            .model
-            .export_state()
-            .get("users")
-            .and_then(Value::as_array)
-            .map_or(0, Vec::len);
-        d.insert("EstimatedNumberOfUsers".into(), json!(users));
+        d.insert(
+            "EstimatedNumberOfUsers".into(),
+            json!(pool.model.user_count()),
+        );
         Ok(ok(json!({"UserPool": d})))
     }
 
-    fn describe_user_pool(&self, req: &Map<String, Value>) -> Result<Reply, Reply> {
+    fn describe_user_pool(&self, req: &Map<String, Value>) -> Result<ServerReply, ServerReply> {
         let id = str_field(req, "UserPoolId")?;
         self.describe(id)
     }
 
-    fn delete_user_pool(&mut self, req: &Map<String, Value>) -> Result<Reply, Reply> {
+    fn delete_user_pool(&mut self, req: &Map<String, Value>) -> Result<ServerReply, ServerReply> {
         let id = str_field(req, "UserPoolId")?;
         self.pools.remove(id).ok_or_else(|| pool_not_found(id))?;
         Ok(ok(json!({})))
     }
 
-    fn list_user_pools(&self) -> Reply {
+    fn list_user_pools(&self) -> ServerReply {
         let pools: Vec<Value> = self
             .pools
             .values()
@@ -687,7 +657,7 @@ impl World {
         id: Option<&str>,
         secret: Option<&str>,
         now: UnixTime,
-    ) -> Result<Reply, Reply> {
+    ) -> Result<ServerReply, ServerReply> {
         let pool_id = str_field(req, "UserPoolId")?.to_owned();
         let name = str_field(req, "ClientName")?.to_owned();
         let flows = string_list(req, "ExplicitAuthFlows")?;
@@ -760,7 +730,7 @@ impl World {
     fn client_of<'a>(
         pool: &'a Pool,
         req: &Map<String, Value>,
-    ) -> Result<&'a Map<String, Value>, Reply> {
+    ) -> Result<&'a Map<String, Value>, ServerReply> {
         let id = str_field(req, "ClientId")?;
         pool.clients.get(id).ok_or_else(|| {
             err(
@@ -770,13 +740,13 @@ impl World {
         })
     }
 
-    fn describe_client(&self, req: &Map<String, Value>) -> Result<Reply, Reply> {
+    fn describe_client(&self, req: &Map<String, Value>) -> Result<ServerReply, ServerReply> {
         let pool = self.pool(req)?;
         let c = Self::client_of(pool, req)?;
         Ok(ok(json!({"UserPoolClient": c})))
     }
 
-    fn delete_client(&mut self, req: &Map<String, Value>) -> Result<Reply, Reply> {
+    fn delete_client(&mut self, req: &Map<String, Value>) -> Result<ServerReply, ServerReply> {
         let pool = self.pool_mut(req)?;
         let id = Self::client_of(pool, req)?
             .get("ClientId")
@@ -788,7 +758,7 @@ impl World {
         Ok(ok(json!({})))
     }
 
-    fn list_clients(&self, req: &Map<String, Value>) -> Result<Reply, Reply> {
+    fn list_clients(&self, req: &Map<String, Value>) -> Result<ServerReply, ServerReply> {
         let pool = self.pool(req)?;
         let list: Vec<Value> = pool
             .clients
@@ -798,7 +768,11 @@ impl World {
         Ok(ok(json!({"UserPoolClients": list})))
     }
 
-    fn set_mfa_config(&mut self, req: &Map<String, Value>, now: UnixTime) -> Result<Reply, Reply> {
+    fn set_mfa_config(
+        &mut self,
+        req: &Map<String, Value>,
+        now: UnixTime,
+    ) -> Result<ServerReply, ServerReply> {
         let pool = self.pool_mut(req)?;
         if let Some(mfa) = req.get("MfaConfiguration").and_then(Value::as_str) {
             if !["OFF", "ON", "OPTIONAL"].contains(&mfa) {
@@ -970,13 +944,12 @@ impl World {
             _ => {}
         }
         new.enabled = u.get("Enabled").and_then(Value::as_bool).unwrap_or(true);
-        let mut rng = StdRng::from_rng(&mut self.rng);
         let pool = self
             .pools
             .get_mut(pool_id)
             .ok_or_else(|| format!("no user pool {pool_id}"))?;
         pool.model
-            .add_user_at(new, now, &mut rng)
+            .add_user_at(new, now, &mut self.rng)
             .map_err(|e| format!("user {name} of {pool_id}: {e}"))
     }
 
@@ -1047,11 +1020,9 @@ impl World {
                 .and_then(Value::as_str)
                 .ok_or_else(|| format!("pool {id} in the state file has no SigningKey"))?;
             let key = SigningKeyPair::from_pem(pem)?;
-            let mut rng = StdRng::from_rng(&mut world.rng);
-            let mut model = UserPool::new(&id, pool_config(&description), &mut rng)
+            let mut model = UserPool::new(&id, pool_config(&description), &mut world.rng)
                 .map_err(|e| format!("pool {id}: {e}"))?;
             model.set_token_signer(key.signer());
-            model.defer_srp_work();
             model.defer_srp_work();
             if let Some(base) = &world.issuer_base {
                 model.set_issuer(format!("{base}/{id}"));
@@ -1109,7 +1080,7 @@ fn mfa_config(d: &Map<String, Value>) -> Value {
     Value::Object(out)
 }
 
-fn describe_error(what: &str, reply: &Reply) -> String {
+fn describe_error(what: &str, reply: &ServerReply) -> String {
     let message = serde_json::from_slice::<Value>(&reply.body)
         .ok()
         .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_owned))

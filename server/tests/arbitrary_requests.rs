@@ -146,7 +146,7 @@ fn operation() -> impl Strategy<Value = String> {
     ]
 }
 
-fn check_reply(op: &str, reply: &cognito_signin_server::Reply) {
+fn check_reply(op: &str, reply: &cognito_signin::server::ServerReply) {
     let value: Value = serde_json::from_slice(&reply.body)
         .unwrap_or_else(|e| panic!("{op}: the reply is not JSON ({e})"));
     assert!(value.is_object(), "{op}: {value}");

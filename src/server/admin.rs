@@ -16,7 +16,7 @@ use crate::srp::{Identity, Verifier};
 use crate::time::UnixTime;
 
 use super::config::{MfaMode, UserStatus};
-use super::replies::{ServerReply, err, ok, str_field};
+use super::replies::{ServerReply, bad_user_code, err, ok, str_field};
 use super::state::User;
 use super::{OutboxMessage, UserPool, ct_eq, digits, totp, uuid};
 
@@ -25,15 +25,6 @@ use super::{OutboxMessage, UserPool, ct_eq, digits, totp, uuid};
 enum Subject {
     Admin,
     Token,
-}
-
-fn status_name(status: UserStatus) -> &'static str {
-    match status {
-        UserStatus::Confirmed => "CONFIRMED",
-        UserStatus::ForceChangePassword => "FORCE_CHANGE_PASSWORD",
-        UserStatus::Unconfirmed => "UNCONFIRMED",
-        UserStatus::ResetRequired => "RESET_REQUIRED",
-    }
 }
 
 fn not_found() -> ServerReply {
@@ -156,7 +147,7 @@ impl UserPool {
             "UserCreateDate": user.created,
             "UserLastModifiedDate": user.modified,
             "Enabled": user.enabled,
-            "UserStatus": status_name(user.status),
+            "UserStatus": user.status.code(),
         })
     }
 
@@ -334,7 +325,7 @@ impl UserPool {
                 m.insert("UserCreateDate".into(), json!(user.created));
                 m.insert("UserLastModifiedDate".into(), json!(user.modified));
                 m.insert("Enabled".into(), json!(user.enabled));
-                m.insert("UserStatus".into(), json!(status_name(user.status)));
+                m.insert("UserStatus".into(), json!(user.status.code()));
             }
             if let Some(p) = &user.preferred_mfa {
                 m.insert("PreferredMfaSetting".into(), json!(p));
@@ -507,9 +498,7 @@ impl UserPool {
                 "Software token MFA is not enabled for the user pool.",
             );
         }
-        let mut key = [0u8; 20];
-        rng.fill_bytes(&mut key);
-        let secret = totp::base32_encode(&key);
+        let secret = totp::new_secret(rng);
         match self.user_mut(&username) {
             Some(u) => u.totp_pending = Some(secret.clone()),
             None => return not_found(),
@@ -522,9 +511,15 @@ impl UserPool {
     pub(super) fn verify_with_token(
         &mut self,
         req: &Map<String, Value>,
-        code: &str,
         now: UnixTime,
     ) -> ServerReply {
+        let Some(code) = req
+            .get("UserCode")
+            .and_then(Value::as_str)
+            .filter(|c| totp::is_user_code(c))
+        else {
+            return bad_user_code();
+        };
         let username = match self.token_user(req, now) {
             Ok(u) => u,
             Err(e) => return e,
@@ -718,7 +713,7 @@ impl Filter {
         let actual = match self.attribute.as_str() {
             "username" => Some(user.username.as_str()),
             "sub" => Some(user.sub.as_str()),
-            "cognito:user_status" => Some(status_name(user.status)),
+            "cognito:user_status" => Some(user.status.code()),
             "status" => Some(if user.enabled { "Enabled" } else { "Disabled" }),
             other => user.attributes.get(other).map(String::as_str),
         };

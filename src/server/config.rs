@@ -191,6 +191,30 @@ pub enum UserStatus {
     ResetRequired,
 }
 
+impl UserStatus {
+    /// The name Cognito gives the status (`UserStatus` in its API).
+    pub(super) fn code(self) -> &'static str {
+        match self {
+            Self::Confirmed => "CONFIRMED",
+            Self::ForceChangePassword => "FORCE_CHANGE_PASSWORD",
+            Self::Unconfirmed => "UNCONFIRMED",
+            Self::ResetRequired => "RESET_REQUIRED",
+        }
+    }
+
+    /// The status Cognito names `code`.
+    pub(super) fn from_code(code: &str) -> Option<Self> {
+        [
+            Self::Confirmed,
+            Self::ForceChangePassword,
+            Self::Unconfirmed,
+            Self::ResetRequired,
+        ]
+        .into_iter()
+        .find(|s| s.code() == code)
+    }
+}
+
 /// A user to add to the pool. `Debug` shows neither the password nor the TOTP secret.
 #[derive(Clone)]
 #[non_exhaustive]

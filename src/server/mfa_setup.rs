@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use crate::time::UnixTime;
 
 use super::auth::SessionAnswer;
-use super::replies::{ServerReply, err, invalid_session, ok, str_field};
+use super::replies::{ServerReply, bad_user_code, err, invalid_session, ok, str_field};
 use super::state::{Awaiting, Flow};
 use super::{UserPool, random_b64, totp};
 
@@ -69,9 +69,7 @@ impl UserPool {
                 "Software token MFA is not enabled.",
             );
         }
-        let mut key = [0u8; 20];
-        rng.fill_bytes(&mut key);
-        let secret = totp::base32_encode(&key);
+        let secret = totp::new_secret(rng);
         pending.awaiting = Awaiting::MfaSetup {
             options,
             secret: Some(secret.clone()),
@@ -99,11 +97,8 @@ impl UserPool {
             return err("InvalidParameterException", "UserCode is required.");
         };
         let code = code.to_owned();
-        if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-            return err(
-                "InvalidParameterException",
-                "1 validation error detected: Value at 'userCode' failed to satisfy constraint",
-            );
+        if !totp::is_user_code(&code) {
+            return bad_user_code();
         }
         let id = id.to_owned();
         let Some(mut pending) = self.sessions.remove(&id) else {

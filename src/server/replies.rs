@@ -31,20 +31,36 @@ impl fmt::Debug for ServerReply {
     }
 }
 
-pub(super) fn ok(body: Value) -> ServerReply {
-    ServerReply {
-        status: 200,
-        body: serde_json::to_vec(&body).unwrap_or_default(),
-        error_type: None,
+impl ServerReply {
+    /// A 200 with this JSON body.
+    #[must_use]
+    pub fn success(body: &Value) -> Self {
+        Self {
+            status: 200,
+            body: serde_json::to_vec(body).unwrap_or_default(),
+            error_type: None,
+        }
+    }
+
+    /// An error as Cognito shapes it: `status`, `{"__type": kind, "message": message}` and
+    /// the type for `x-amzn-ErrorType`.
+    #[must_use]
+    pub fn error(status: u16, kind: &str, message: &str) -> Self {
+        Self {
+            status,
+            body: serde_json::to_vec(&json!({"__type": kind, "message": message}))
+                .unwrap_or_default(),
+            error_type: Some(kind.to_owned()),
+        }
     }
 }
 
+pub(super) fn ok(body: Value) -> ServerReply {
+    ServerReply::success(&body)
+}
+
 pub(super) fn err(kind: &str, message: &str) -> ServerReply {
-    ServerReply {
-        status: 400,
-        body: serde_json::to_vec(&json!({"__type": kind, "message": message})).unwrap_or_default(),
-        error_type: Some(kind.to_owned()),
-    }
+    ServerReply::error(400, kind, message)
 }
 
 pub(super) fn bad_credentials() -> ServerReply {
@@ -53,6 +69,13 @@ pub(super) fn bad_credentials() -> ServerReply {
 
 pub(super) fn invalid_session() -> ServerReply {
     err("NotAuthorizedException", "Invalid session for the user.")
+}
+
+pub(super) fn bad_user_code() -> ServerReply {
+    err(
+        "InvalidParameterException",
+        "1 validation error detected: Value at 'userCode' failed to satisfy constraint",
+    )
 }
 
 pub(super) fn str_field<'a>(

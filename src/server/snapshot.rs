@@ -85,25 +85,6 @@ struct OutboxRecord {
     code: String,
 }
 
-fn status_code(status: UserStatus) -> &'static str {
-    match status {
-        UserStatus::Confirmed => "CONFIRMED",
-        UserStatus::ForceChangePassword => "FORCE_CHANGE_PASSWORD",
-        UserStatus::Unconfirmed => "UNCONFIRMED",
-        UserStatus::ResetRequired => "RESET_REQUIRED",
-    }
-}
-
-fn status_from(code: &str) -> Option<UserStatus> {
-    Some(match code {
-        "CONFIRMED" => UserStatus::Confirmed,
-        "FORCE_CHANGE_PASSWORD" => UserStatus::ForceChangePassword,
-        "UNCONFIRMED" => UserStatus::Unconfirmed,
-        "RESET_REQUIRED" => UserStatus::ResetRequired,
-        _ => return None,
-    })
-}
-
 impl UserPool {
     /// The pool's lasting state: users with their SRP verifiers, devices, issued tokens and
     /// the outbox, as JSON for [`import_state`](Self::import_state). It holds the verifiers,
@@ -118,7 +99,7 @@ impl UserPool {
                 sub: u.sub.clone(),
                 salt: u.verifier.salt_base64(),
                 verifier: u.verifier.verifier_base64(),
-                status: status_code(u.status).into(),
+                status: u.status.code().into(),
                 attributes: u.attributes.clone(),
                 totp_secret: u.totp_secret.clone(),
                 totp_enabled: u.totp_enabled,
@@ -219,7 +200,7 @@ impl UserPool {
             }
             users.push(User {
                 verifier: Verifier::from_config(&u.salt, &u.verifier).map_err(|_| bad())?,
-                status: status_from(&u.status).ok_or_else(bad)?,
+                status: UserStatus::from_code(&u.status).ok_or_else(bad)?,
                 username: u.username,
                 sub: u.sub,
                 attributes: u.attributes,

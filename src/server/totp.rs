@@ -52,6 +52,18 @@ pub(crate) fn base32_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// A new TOTP secret for `AssociateSoftwareToken`: 20 random bytes, base32.
+pub(crate) fn new_secret<R: rand_core::CryptoRng + ?Sized>(rng: &mut R) -> String {
+    let mut key = [0u8; 20];
+    rng.fill_bytes(&mut key);
+    base32_encode(&key)
+}
+
+/// Whether `code` has the form `VerifySoftwareToken` accepts: six digits.
+pub(crate) fn is_user_code(code: &str) -> bool {
+    code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// The 6-digit TOTP code of a base32 secret at `now` (30-second steps from the epoch).
 /// `None` when the secret is not base32.
 #[must_use]

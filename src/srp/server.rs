@@ -214,6 +214,22 @@ impl fmt::Debug for Premaster {
     }
 }
 
+/// Checks `PASSWORD_CLAIM_SIGNATURE` (in constant time) against the key of `u` and `S`.
+fn check_signature(
+    u_padded: &[u8],
+    s_padded: &SecretBytes,
+    identity: &Identity<'_>,
+    secret_block: &[u8],
+    timestamp: &str,
+    signature_b64: &str,
+) -> Result<(), Error> {
+    let key = derive_key(u_padded, s_padded.expose_secret());
+    let signature = decode_base64("PASSWORD_CLAIM_SIGNATURE", signature_b64, 128)?;
+    claim_mac(&key, identity, secret_block, timestamp)
+        .verify_slice(&signature)
+        .map_err(|_| ProtocolError::BadSignature.into())
+}
+
 /// One server run of SRP for a stored [`Verifier`]: the private `b` (secret) and
 /// `B = (k·v + g^b) mod N`, sent as `SRP_B`.
 #[derive(Clone)]
@@ -316,13 +332,15 @@ impl ServerSession {
         timestamp: &str,
         signature_b64: &str,
     ) -> Result<(), Error> {
-        self.premaster(srp_a_hex).and_then(|(u_padded, s_padded)| {
-            let key = derive_key(&u_padded, s_padded.expose_secret());
-            let signature = decode_base64("PASSWORD_CLAIM_SIGNATURE", signature_b64, 128)?;
-            claim_mac(&key, identity, secret_block, timestamp)
-                .verify_slice(&signature)
-                .map_err(|_| ProtocolError::BadSignature.into())
-        })
+        let (u_padded, s_padded) = self.premaster(srp_a_hex)?;
+        check_signature(
+            &u_padded,
+            &s_padded,
+            identity,
+            secret_block,
+            timestamp,
+            signature_b64,
+        )
     }
 
     /// Checks a client's `SRP_A` without the exponentiations of [`verify`](Self::verify):
@@ -375,11 +393,14 @@ impl ServerSession {
         if premaster.srp_a != srp_a_hex {
             return self.verify(identity, srp_a_hex, secret_block, timestamp, signature_b64);
         }
-        let key = derive_key(&premaster.u_padded, premaster.s_padded.expose_secret());
-        let signature = decode_base64("PASSWORD_CLAIM_SIGNATURE", signature_b64, 128)?;
-        claim_mac(&key, identity, secret_block, timestamp)
-            .verify_slice(&signature)
-            .map_err(|_| ProtocolError::BadSignature.into())
+        check_signature(
+            &premaster.u_padded,
+            &premaster.s_padded,
+            identity,
+            secret_block,
+            timestamp,
+            signature_b64,
+        )
     }
 
     /// padHex(u) and padHex(S) for the client's `SRP_A`, as the server computes them:
