@@ -14,8 +14,9 @@ pub enum SendErrorKind {
     /// is not the one the machine writes for its operation (a field missing, unknown or of the
     /// wrong type). Nothing was sent.
     Request,
-    /// The SDK could not build or sign the request (for example, no credentials for an
-    /// `Admin*` operation). Nothing was sent.
+    /// The SDK could not build, sign or hand over the request for a reason of its own
+    /// configuration: no credentials (or other identity) to sign an `Admin*` operation with,
+    /// an endpoint it cannot use. Nothing was sent.
     Construction,
     /// The SDK's operation or attempt timeout ran out. The request may have arrived.
     Timeout,

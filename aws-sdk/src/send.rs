@@ -551,7 +551,14 @@ where
         }
         SdkError::ConstructionFailure(_) => SendErrorKind::Construction,
         SdkError::TimeoutError(_) => SendErrorKind::Timeout,
-        SdkError::DispatchFailure(_) => SendErrorKind::Dispatch,
+        SdkError::DispatchFailure(failure) => match failure.as_connector_error() {
+            Some(e) if e.is_timeout() => SendErrorKind::Timeout,
+            Some(e) if e.is_io() => SendErrorKind::Dispatch,
+            // The SDK's own refusal before the wire: no identity to sign with, a bad
+            // endpoint, a connector that rejects the request.
+            Some(_) => SendErrorKind::Construction,
+            None => SendErrorKind::Dispatch,
+        },
         _ => SendErrorKind::Dispatch,
     };
     Err(SendError::sdk(kind, error))
