@@ -154,11 +154,16 @@ pub struct Exchange {
     pub response: Vec<u8>,
 }
 
-/// Keeps every exchange of a client: what the SDK put on the wire, and what came back.
+/// Keeps every exchange of a client: what the SDK put on the wire, and what came back (with
+/// one text replaced, for a server whose replies a test mends).
 #[derive(Clone, Debug, Default)]
-pub struct Recorder(Arc<Mutex<Vec<Exchange>>>);
+pub struct Recorder(Arc<Mutex<Vec<Exchange>>>, Option<(String, String)>);
 
 impl Recorder {
+    pub fn mending(from: String, to: String) -> Self {
+        Self(Arc::default(), Some((from, to)))
+    }
+
     pub fn take(&self) -> Vec<Exchange> {
         std::mem::take(&mut *self.0.lock().unwrap())
     }
@@ -190,7 +195,10 @@ impl Intercept for Recorder {
         _: &RuntimeComponents,
         _: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let body = context.response().body().bytes().unwrap_or_default().to_vec();
+        let mut body = context.response().body().bytes().unwrap_or_default().to_vec();
+        if let Some((from, to)) = &self.1 {
+            body = String::from_utf8_lossy(&body).replace(from, to).into_bytes();
+        }
         if let Some(last) = self.0.lock().unwrap().last_mut() {
             last.response = body;
         }
