@@ -76,7 +76,9 @@ impl SendError {
                 SendErrorKind::Construction => "the SDK could not build or sign the request",
                 SendErrorKind::Timeout => "the request timed out",
                 SendErrorKind::Dispatch => "no response came",
-                SendErrorKind::Response | SendErrorKind::Request => "the response could not be read",
+                SendErrorKind::Response | SendErrorKind::Request => {
+                    "the response could not be read"
+                }
             },
             source: Some(Box::new(error)),
         }
@@ -115,7 +117,9 @@ impl fmt::Display for SendError {
 
 impl StdError for SendError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source.as_deref().map(|e| e as &(dyn StdError + 'static))
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn StdError + 'static))
     }
 }
 

@@ -163,7 +163,12 @@ async fn garbage_replies_are_typed_errors() {
             )),
         ),
         (
-            || json_reply(StatusCode::OK, format!("{{\"Session\":\"{}\"}}", "x".repeat(1 << 20))),
+            || {
+                json_reply(
+                    StatusCode::OK,
+                    format!("{{\"Session\":\"{}\"}}", "x".repeat(1 << 20)),
+                )
+            },
             Error::Protocol(ProtocolError::FieldTooLong("body")),
         ),
         (
@@ -245,7 +250,9 @@ async fn a_failed_send_leaves_the_machine_where_it_was() {
                     assert!(!error.to_string().contains("Correct-Horse-1"));
                 }
                 let reply = send(&good, &request).await.unwrap();
-                machine.handle(reply.as_response(), now(), &mut rng).unwrap()
+                machine
+                    .handle(reply.as_response(), now(), &mut rng)
+                    .unwrap()
             }
             Step::NeedInput(prompt) => panic!("unexpected {prompt:?}"),
             Step::Done(done) => break done,
@@ -301,7 +308,10 @@ async fn no_credentials_for_an_admin_operation_is_a_construction_error() {
     assert_eq!(error.kind(), SendErrorKind::Construction, "{error}");
     assert!(!error.is_transient());
     let reply = send(&good, &request).await.unwrap();
-    match machine.handle(reply.as_response(), now(), &mut rng).unwrap() {
+    match machine
+        .handle(reply.as_response(), now(), &mut rng)
+        .unwrap()
+    {
         Step::Done(done) => assert_eq!(done.username, "alice"),
         other => panic!("expected tokens, got {other:?}"),
     }

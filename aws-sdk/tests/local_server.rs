@@ -104,7 +104,10 @@ async fn user_srp_auth_public_client_secret_client_alias_and_admin() {
         let run = checked_sign_in(&client, &recorder, &secret, start, no_questions).await;
         assert_eq!(run.operations, operations);
         let done = run.signed_in();
-        assert_eq!(claims(&done.tokens.access_token)["client_id"], SECRET_CLIENT);
+        assert_eq!(
+            claims(&done.tokens.access_token)["client_id"],
+            SECRET_CLIENT
+        );
     }
 
     // The wrong secret, a wrong password: Cognito's refusal reaches the caller typed.
@@ -169,9 +172,16 @@ async fn password_flows_and_new_password_required_asked_again() {
             assert!(matches!(prompt.challenge, Challenge::NewPassword { .. }));
             asked += 1;
             if asked == 2 {
-                assert_eq!(prompt.previous_error.as_ref().map(|e| e.kind.clone()), Some(ErrorKind::InvalidPassword));
+                assert_eq!(
+                    prompt.previous_error.as_ref().map(|e| e.kind.clone()),
+                    Some(ErrorKind::InvalidPassword)
+                );
             }
-            let password = if asked == 1 { "short" } else { "Brand-New-Pass-1" };
+            let password = if asked == 1 {
+                "short"
+            } else {
+                "Brand-New-Pass-1"
+            };
             Answer::NewPassword {
                 password: Password::new(password),
                 attributes: BTreeMap::new(),
@@ -230,9 +240,15 @@ async fn totp_mfa_device_confirmed_remembered_then_device_srp_and_refresh() {
             Challenge::SoftwareTokenMfa { .. } => {
                 codes += 1;
                 if codes == 1 {
-                    Answer::Code(common::totp::wrong_code(TOTP_SECRET, common::unix_seconds()))
+                    Answer::Code(common::totp::wrong_code(
+                        TOTP_SECRET,
+                        common::unix_seconds(),
+                    ))
                 } else {
-                    assert_eq!(prompt.previous_error.as_ref().map(|e| e.kind.clone()), Some(ErrorKind::CodeMismatch));
+                    assert_eq!(
+                        prompt.previous_error.as_ref().map(|e| e.kind.clone()),
+                        Some(ErrorKind::CodeMismatch)
+                    );
                     Answer::Code(totp_now(TOTP_SECRET))
                 }
             }
@@ -282,7 +298,10 @@ async fn totp_mfa_device_confirmed_remembered_then_device_srp_and_refresh() {
         ]
     );
     let second = run.signed_in();
-    assert_eq!(second.device_key.as_deref(), Some(device.device_key.as_str()));
+    assert_eq!(
+        second.device_key.as_deref(),
+        Some(device.device_key.as_str())
+    );
 
     // A refresh bound to the device.
     let run = checked_sign_in(
@@ -294,7 +313,10 @@ async fn totp_mfa_device_confirmed_remembered_then_device_srp_and_refresh() {
     )
     .await;
     assert_eq!(run.operations, ["InitiateAuth"]);
-    assert_eq!(claims(&run.signed_in().tokens.access_token)["username"], "bob");
+    assert_eq!(
+        claims(&run.signed_in().tokens.access_token)["username"],
+        "bob"
+    );
 
     // The same remembered-device sign-in through the SDK's admin twins.
     let run = checked_sign_in(

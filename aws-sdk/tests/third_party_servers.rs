@@ -20,10 +20,10 @@ use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::config::interceptors::{
     BeforeTransmitInterceptorContextMut, FinalizerInterceptorContextMut,
 };
-use aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput;
-use aws_sdk_cognitoidentityprovider::operation::respond_to_auth_challenge::RespondToAuthChallengeOutput;
 use aws_sdk_cognitoidentityprovider::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_cognitoidentityprovider::error::BoxError;
+use aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput;
+use aws_sdk_cognitoidentityprovider::operation::respond_to_auth_challenge::RespondToAuthChallengeOutput;
 use aws_sdk_cognitoidentityprovider::types::{
     AliasAttributeType, AttributeType, ExplicitAuthFlowsType, MessageActionType,
     SoftwareTokenMfaConfigType, UserPoolMfaType,
@@ -173,7 +173,10 @@ async fn ministack_user_srp_auth_by_email_alias_with_a_client_secret() {
     assert_eq!(run.operations, ["InitiateAuth", "RespondToAuthChallenge"]);
     let done = run.signed_in();
     assert_eq!(done.username, name, "the internal username, not the alias");
-    assert_eq!(claims(&done.tokens.access_token)["client_id"], app.client_id);
+    assert_eq!(
+        claims(&done.tokens.access_token)["client_id"],
+        app.client_id
+    );
 
     // ministack checks the proof: a wrong password is refused.
     let run = checked_sign_in(
@@ -287,10 +290,10 @@ impl Intercept for MendMotoMfasCanSetup {
         } else {
             None
         };
-        if let Some(value) = parameters.and_then(|p| p.get_mut("MFAS_CAN_SETUP")) {
-            if value == MOTO_MFAS {
-                *value = COGNITO_MFAS.to_owned();
-            }
+        if let Some(value) = parameters.and_then(|p| p.get_mut("MFAS_CAN_SETUP"))
+            && value == MOTO_MFAS
+        {
+            *value = COGNITO_MFAS.to_owned();
         }
         Ok(())
     }
@@ -377,8 +380,10 @@ async fn moto_mfa_setup_through_the_sdk() {
         questions[2..]
             .iter()
             .skip(1)
-            .all(|(_, e)| e.as_ref().is_none_or(|e| *e == ErrorKind::CodeMismatch
-                || e.name() == "EnableSoftwareTokenMFAException")),
+            .all(|(_, e)| e
+                .as_ref()
+                .is_none_or(|e| *e == ErrorKind::CodeMismatch
+                    || e.name() == "EnableSoftwareTokenMFAException")),
         "{questions:?}"
     );
 }

@@ -195,9 +195,16 @@ impl Intercept for Recorder {
         _: &RuntimeComponents,
         _: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let mut body = context.response().body().bytes().unwrap_or_default().to_vec();
+        let mut body = context
+            .response()
+            .body()
+            .bytes()
+            .unwrap_or_default()
+            .to_vec();
         if let Some((from, to)) = &self.1 {
-            body = String::from_utf8_lossy(&body).replace(from, to).into_bytes();
+            body = String::from_utf8_lossy(&body)
+                .replace(from, to)
+                .into_bytes();
         }
         if let Some(last) = self.0.lock().unwrap().last_mut() {
             last.response = body;
@@ -208,7 +215,10 @@ impl Intercept for Recorder {
 
 /// The SDK's configuration for `url` as a user would write it: a region, static (fake)
 /// credentials, the endpoint, and `recorder` watching.
-pub fn sdk_config(url: &str, recorder: &Recorder) -> aws_sdk_cognitoidentityprovider::config::Builder {
+pub fn sdk_config(
+    url: &str,
+    recorder: &Recorder,
+) -> aws_sdk_cognitoidentityprovider::config::Builder {
     aws_sdk_cognitoidentityprovider::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
@@ -247,7 +257,8 @@ pub struct Run {
 
 impl Run {
     pub fn signed_in(self) -> SignedIn {
-        self.result.unwrap_or_else(|e| panic!("sign-in failed: {e}"))
+        self.result
+            .unwrap_or_else(|e| panic!("sign-in failed: {e}"))
     }
 
     /// The Cognito error name that ended the sign-in.
@@ -295,7 +306,12 @@ pub async fn checked_sign_in(
                 let last = exchanges.last().expect("the SDK made a request");
                 let sent: Value = serde_json::from_slice(&last.request).unwrap();
                 let machine_body: Value = serde_json::from_slice(request.body()).unwrap();
-                assert_eq!(sent, machine_body, "{}: the SDK sent another body", request.operation());
+                assert_eq!(
+                    sent,
+                    machine_body,
+                    "{}: the SDK sent another body",
+                    request.operation()
+                );
                 assert_eq!(
                     last.authorization.is_some(),
                     request.needs_sigv4(),
@@ -305,7 +321,12 @@ pub async fn checked_sign_in(
                 if reply.status() == 200 {
                     let received = without_nulls(serde_json::from_slice(&last.response).unwrap());
                     let handed: Value = serde_json::from_slice(reply.body()).unwrap();
-                    assert_eq!(handed, received, "{}: the reply changed", request.operation());
+                    assert_eq!(
+                        handed,
+                        received,
+                        "{}: the reply changed",
+                        request.operation()
+                    );
                     assert!(reply.date().is_some(), "the Date header is kept");
                 } else {
                     assert_eq!(reply.body(), last.response.as_slice());
