@@ -93,6 +93,41 @@ macro_rules! auth_output {
     };
 }
 
+/// `InitiateAuth`'s fields on its builder or on `AdminInitiateAuth`'s (same names, two types).
+macro_rules! initiate {
+    ($builder:expr, $input:expr) => {
+        $builder
+            .auth_flow(AuthFlowType::from($input.auth_flow.as_str()))
+            .client_id($input.client_id)
+            .set_auth_parameters($input.auth_parameters)
+            .set_client_metadata($input.client_metadata)
+            .set_session($input.session)
+    };
+}
+
+/// `RespondToAuthChallenge`'s fields on its builder or on its admin twin's.
+macro_rules! respond {
+    ($builder:expr, $input:expr) => {
+        $builder
+            .challenge_name(ChallengeNameType::from($input.challenge_name.as_str()))
+            .client_id($input.client_id)
+            .set_challenge_responses($input.challenge_responses)
+            .set_session($input.session)
+            .set_client_metadata($input.client_metadata)
+    };
+}
+
+/// Sends a sign-in builder with the `Date` interceptor and writes its output as a reply.
+macro_rules! through {
+    ($builder:expr, $date:expr) => {
+        finish(
+            $builder.customize().interceptor($date.clone()).send().await,
+            &$date,
+            |out| to_body(&auth_output!(out)),
+        )
+    };
+}
+
 /// Sends one request of the machine through the SDK's `client`, and gives back what the
 /// service answered.
 ///
@@ -116,79 +151,34 @@ pub async fn send(client: &Client, request: &Request) -> Result<Reply, SendError
     let body = request.body();
     let date = DateHeader::default();
     match operation {
-        Operation::InitiateAuth => {
-            let input: InitiateAuthInput = parse(operation, body)?;
-            if input.user_pool_id.is_some() {
-                return Err(SendError::request(operation, "UserPoolId"));
+        Operation::InitiateAuth | Operation::AdminInitiateAuth => {
+            let mut input: InitiateAuthInput = parse(operation, body)?;
+            match (operation, input.user_pool_id.take()) {
+                (Operation::InitiateAuth, None) => {
+                    through!(initiate!(client.initiate_auth(), input), date)
+                }
+                (Operation::AdminInitiateAuth, Some(pool)) => through!(
+                    initiate!(client.admin_initiate_auth().user_pool_id(pool), input),
+                    date
+                ),
+                _ => Err(SendError::request(operation, "UserPoolId")),
             }
-            let sent = client
-                .initiate_auth()
-                .auth_flow(AuthFlowType::from(input.auth_flow.as_str()))
-                .client_id(input.client_id)
-                .set_auth_parameters(input.auth_parameters)
-                .set_client_metadata(input.client_metadata)
-                .set_session(input.session)
-                .customize()
-                .interceptor(date.clone())
-                .send()
-                .await;
-            finish(sent, &date, |out| to_body(&auth_output!(out)))
         }
-        Operation::AdminInitiateAuth => {
-            let input: InitiateAuthInput = parse(operation, body)?;
-            let Some(user_pool_id) = input.user_pool_id else {
-                return Err(SendError::request(operation, "UserPoolId"));
-            };
-            let sent = client
-                .admin_initiate_auth()
-                .user_pool_id(user_pool_id)
-                .auth_flow(AuthFlowType::from(input.auth_flow.as_str()))
-                .client_id(input.client_id)
-                .set_auth_parameters(input.auth_parameters)
-                .set_client_metadata(input.client_metadata)
-                .set_session(input.session)
-                .customize()
-                .interceptor(date.clone())
-                .send()
-                .await;
-            finish(sent, &date, |out| to_body(&auth_output!(out)))
-        }
-        Operation::RespondToAuthChallenge => {
-            let input: RespondInput = parse(operation, body)?;
-            if input.user_pool_id.is_some() {
-                return Err(SendError::request(operation, "UserPoolId"));
+        Operation::RespondToAuthChallenge | Operation::AdminRespondToAuthChallenge => {
+            let mut input: RespondInput = parse(operation, body)?;
+            match (operation, input.user_pool_id.take()) {
+                (Operation::RespondToAuthChallenge, None) => {
+                    through!(respond!(client.respond_to_auth_challenge(), input), date)
+                }
+                (Operation::AdminRespondToAuthChallenge, Some(pool)) => through!(
+                    respond!(
+                        client.admin_respond_to_auth_challenge().user_pool_id(pool),
+                        input
+                    ),
+                    date
+                ),
+                _ => Err(SendError::request(operation, "UserPoolId")),
             }
-            let sent = client
-                .respond_to_auth_challenge()
-                .challenge_name(ChallengeNameType::from(input.challenge_name.as_str()))
-                .client_id(input.client_id)
-                .set_challenge_responses(input.challenge_responses)
-                .set_session(input.session)
-                .set_client_metadata(input.client_metadata)
-                .customize()
-                .interceptor(date.clone())
-                .send()
-                .await;
-            finish(sent, &date, |out| to_body(&auth_output!(out)))
-        }
-        Operation::AdminRespondToAuthChallenge => {
-            let input: RespondInput = parse(operation, body)?;
-            let Some(user_pool_id) = input.user_pool_id else {
-                return Err(SendError::request(operation, "UserPoolId"));
-            };
-            let sent = client
-                .admin_respond_to_auth_challenge()
-                .user_pool_id(user_pool_id)
-                .challenge_name(ChallengeNameType::from(input.challenge_name.as_str()))
-                .client_id(input.client_id)
-                .set_challenge_responses(input.challenge_responses)
-                .set_session(input.session)
-                .set_client_metadata(input.client_metadata)
-                .customize()
-                .interceptor(date.clone())
-                .send()
-                .await;
-            finish(sent, &date, |out| to_body(&auth_output!(out)))
         }
         Operation::AssociateSoftwareToken => {
             let input: AssociateInput = parse(operation, body)?;
