@@ -16,8 +16,9 @@ cargo build --quiet -p cognito-signin-server -p cognito-signin-aws-sdk --bin cog
 out=$(mktemp)
 target/debug/cognito-signin-server --port 0 --config aws-sdk/examples/local-pool.json >"$out" &
 server=$!
-trap 'kill "$server" 2>/dev/null || true; servers_on_exit' EXIT
+trap 'kill "$server" 2>/dev/null || true; rm -f "$out" "$out.err"; servers_on_exit' EXIT
 for _ in $(seq 100); do grep -q '^ready ' "$out" && break; sleep 0.1; done
+grep -q '^ready ' "$out" || { echo "the local server did not start:" >&2; cat "$out" >&2; exit 1; }
 port=$(head -n 1 "$out")
 for mode in "" --srp; do
     # Credentials from the standard chain (here, the environment); the local server checks

@@ -66,7 +66,9 @@
 //!
 //! This crate's copies of request and reply bodies are wiped on drop, and its errors and
 //! `Debug` output name operations and causes, never values. The SDK's own input and output
-//! types hold the password proof, codes and tokens in plain `String`s that it does not wipe.
+//! types hold the password proof, codes and tokens in plain `String`s that it does not wipe,
+//! and at the `TRACE` level its runtime (`aws_smithy_runtime`) logs whole request bodies,
+//! passwords and tokens included: keep that target below `TRACE` outside a debugging session.
 
 mod driver;
 mod error;

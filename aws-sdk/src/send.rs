@@ -7,13 +7,14 @@ use std::sync::{Arc, Mutex};
 
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::config::http::HttpResponse;
-use aws_sdk_cognitoidentityprovider::config::interceptors::BeforeDeserializationInterceptorContextRef;
+use aws_sdk_cognitoidentityprovider::config::interceptors::AfterDeserializationInterceptorContextRef;
 use aws_sdk_cognitoidentityprovider::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_cognitoidentityprovider::error::{BoxError, SdkError};
 use aws_sdk_cognitoidentityprovider::types::{
     AuthFlowType, AuthenticationResultType, ChallengeNameType, DeviceRememberedStatusType,
     DeviceSecretVerifierConfigType, VerifySoftwareTokenResponseType,
 };
+use aws_smithy_types::retry::ErrorKind;
 use cognito_signin::{Operation, Request, Response};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
@@ -21,8 +22,9 @@ use zeroize::Zeroizing;
 use crate::error::{SendError, SendErrorKind};
 
 /// What the service answered to one request, owned: its HTTP status, its body as the service's
-/// JSON (rebuilt from the SDK's typed output on success, the raw bytes of an error reply), the
-/// `x-amzn-ErrorType` header and the `Date` header. Hand [`Reply::as_response`] to
+/// JSON (rebuilt from the SDK's typed output on success, `null` members left out as the SDK
+/// reads them; the raw bytes of an error reply, or of a success status whose body names an
+/// error), the `x-amzn-ErrorType` header and the `Date` header. Hand [`Reply::as_response`] to
 /// [`SignIn::handle`](cognito_signin::SignIn::handle).
 ///
 /// The body may hold tokens, so it is wiped on drop and `Debug` shows only its length.
@@ -43,7 +45,7 @@ impl Reply {
         response
     }
 
-    /// The HTTP status: 200 for the SDK's typed output, the reply's own for an error.
+    /// The HTTP status.
     #[must_use]
     pub fn status(&self) -> u16 {
         self.status
@@ -149,7 +151,7 @@ macro_rules! through {
 pub async fn send(client: &Client, request: &Request) -> Result<Reply, SendError> {
     let operation = request.operation();
     let body = request.body();
-    let date = DateHeader::default();
+    let date = Received::default();
     match operation {
         Operation::InitiateAuth | Operation::AdminInitiateAuth => {
             let mut input: InitiateAuthInput = parse(operation, body)?;
@@ -161,7 +163,7 @@ pub async fn send(client: &Client, request: &Request) -> Result<Reply, SendError
                     initiate!(client.admin_initiate_auth().user_pool_id(pool), input),
                     date
                 ),
-                _ => Err(SendError::request(operation, "UserPoolId")),
+                _ => Err(SendError::request(operation, USER_POOL_ID)),
             }
         }
         Operation::RespondToAuthChallenge | Operation::AdminRespondToAuthChallenge => {
@@ -177,7 +179,7 @@ pub async fn send(client: &Client, request: &Request) -> Result<Reply, SendError
                     ),
                     date
                 ),
-                _ => Err(SendError::request(operation, "UserPoolId")),
+                _ => Err(SendError::request(operation, USER_POOL_ID)),
             }
         }
         Operation::AssociateSoftwareToken => {
@@ -285,6 +287,10 @@ pub async fn send(client: &Client, request: &Request) -> Result<Reply, SendError
 // ---------------------------------------------------------------------------------------
 
 type Params = HashMap<String, String>;
+
+/// The mismatch of a request whose `UserPoolId` does not fit its operation.
+const USER_POOL_ID: &str =
+    "UserPoolId given where the operation takes none, or missing where it is required";
 
 /// `InitiateAuth` and `AdminInitiateAuth`.
 #[derive(Deserialize)]
@@ -511,19 +517,25 @@ fn to_body<T: Serialize>(value: &T) -> Result<Zeroizing<Vec<u8>>, SendError> {
 /// interceptor kept), an error reply as received, and no reply at all as a [`SendError`].
 fn finish<O, E>(
     sent: Result<O, SdkError<E, HttpResponse>>,
-    date: &DateHeader,
+    received: &Received,
     write: impl FnOnce(&O) -> Result<Zeroizing<Vec<u8>>, SendError>,
 ) -> Result<Reply, SendError>
 where
     E: std::error::Error + Send + Sync + 'static,
 {
     match sent {
-        Ok(output) => Ok(Reply {
-            status: 200,
-            body: write(&output)?,
-            error_type: None,
-            date: date.take(),
-        }),
+        Ok(output) => {
+            let heard = received.take();
+            Ok(Reply {
+                status: heard.status,
+                body: match heard.named_error {
+                    Some(raw) => raw,
+                    None => write(&output)?,
+                },
+                error_type: heard.error_type,
+                date: heard.date,
+            })
+        }
         Err(error) => from_sdk_error(error),
     }
 }
@@ -544,6 +556,14 @@ where
         SdkError::DispatchFailure(failure) => match failure.as_connector_error() {
             Some(e) if e.is_timeout() => SendErrorKind::Timeout,
             Some(e) if e.is_io() => SendErrorKind::Dispatch,
+            // The HTTP client's transient failures: a connection closed mid-response, an
+            // error of hyper's it does not name.
+            Some(e)
+                if e.as_other()
+                    .is_some_and(|kind| kind != ErrorKind::ClientError) =>
+            {
+                SendErrorKind::Dispatch
+            }
             // The SDK's own refusal before the wire: no identity to sign with, a bad
             // endpoint, a connector that rejects the request.
             Some(_) => SendErrorKind::Construction,
@@ -568,37 +588,70 @@ fn raw_reply(raw: &HttpResponse) -> Option<Reply> {
     })
 }
 
-/// Keeps the `Date` header of the last attempt's response, for the typed output that carries
-/// no headers. One per call.
+/// What the typed output does not carry, kept from the last attempt's response: its status,
+/// its `Date` header, and the raw body when a success status comes with a body that names an
+/// error (`__type` or `code`), which the SDK reads as an empty output and the machine must see
+/// as the error it is. One per call.
 #[derive(Clone, Default)]
-struct DateHeader(Arc<Mutex<Option<String>>>);
+struct Received(Arc<Mutex<Heard>>);
 
-impl DateHeader {
-    fn take(&self) -> Option<String> {
-        self.0.lock().ok().and_then(|mut date| date.take())
+#[derive(Default)]
+struct Heard {
+    status: u16,
+    date: Option<String>,
+    error_type: Option<String>,
+    named_error: Option<Zeroizing<Vec<u8>>>,
+}
+
+impl Received {
+    fn take(&self) -> Heard {
+        self.0
+            .lock()
+            .map(|mut heard| std::mem::take(&mut *heard))
+            .unwrap_or_default()
     }
 }
 
-impl fmt::Debug for DateHeader {
+impl fmt::Debug for Received {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("DateHeader")
+        f.write_str("Received")
     }
 }
 
-impl Intercept for DateHeader {
+/// The members that make a success body an error body, as the machine reads them.
+#[derive(Deserialize)]
+struct ErrorNamed {
+    #[serde(rename = "__type", default)]
+    error_type: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    code: Option<serde::de::IgnoredAny>,
+}
+
+impl Intercept for Received {
     fn name(&self) -> &'static str {
-        "cognito-signin Date header"
+        "cognito-signin reply headers"
     }
 
-    fn read_after_transmit(
+    fn read_after_deserialization(
         &self,
-        context: &BeforeDeserializationInterceptorContextRef<'_>,
+        context: &AfterDeserializationInterceptorContextRef<'_>,
         _: &RuntimeComponents,
         _: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let date = context.response().headers().get("date").map(str::to_owned);
+        let response = context.response();
+        let header = |name: &str| response.headers().get(name).map(str::to_owned);
+        let named_error = response.body().bytes().filter(|body| {
+            serde_json::from_slice::<ErrorNamed>(body)
+                .is_ok_and(|e| e.error_type.is_some() || e.code.is_some())
+        });
+        let heard = Heard {
+            status: response.status().as_u16(),
+            date: header("date"),
+            error_type: header("x-amzn-errortype"),
+            named_error: named_error.map(|body| Zeroizing::new(body.to_vec())),
+        };
         if let Ok(mut slot) = self.0.lock() {
-            *slot = date;
+            *slot = heard;
         }
         Ok(())
     }

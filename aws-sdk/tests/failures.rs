@@ -147,7 +147,23 @@ async fn garbage_replies_are_typed_errors() {
         "",
         500,
     ));
-    let cases: [(fn() -> Response, Error); 6] = [
+    let cases: [(fn() -> Response, Error); 7] = [
+        // A success status with an error body: the SDK reads an empty output, the machine
+        // sees the error it names.
+        (
+            || {
+                json_reply(
+                    StatusCode::OK,
+                    json!({"__type": "NotAuthorizedException", "message": "named in a 200"})
+                        .to_string(),
+                )
+            },
+            Error::Service(cognito_signin::ServiceError::new(
+                ErrorKind::NotAuthorized,
+                "named in a 200",
+                200,
+            )),
+        ),
         (
             || json_reply(StatusCode::OK, "{".into()),
             Error::Protocol(ProtocolError::BadJson("InitiateAuth")),
@@ -322,4 +338,56 @@ async fn no_credentials_for_an_admin_operation_is_a_construction_error() {
     .await
     .unwrap();
     assert_eq!(done.username, "alice");
+}
+
+/// Requests this crate does not send (a caller can build any `Request` from its JSON form)
+/// are refused before the SDK sees them, with the operation and the kind of mismatch named,
+/// never a value.
+#[tokio::test]
+async fn requests_that_are_not_the_machines_are_refused_typed() {
+    let server = fake(|| StatusCode::OK.into_response()).await;
+    let client = quick_client(&server.url, 1);
+    let request = |operation: &str, body: serde_json::Value| -> cognito_signin::Request {
+        serde_json::from_value(json!({"operation": operation, "body": body.to_string()})).unwrap()
+    };
+    let secret = "Correct-Horse-1";
+    for bad in [
+        // A field the machine never writes.
+        request(
+            "InitiateAuth",
+            json!({"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": "c",
+                   "AuthParameters": {"USERNAME": "a", "PASSWORD": secret}, "Extra": 1}),
+        ),
+        // UserPoolId on the unsigned operation, none on its admin twin.
+        request(
+            "InitiateAuth",
+            json!({"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": "c", "UserPoolId": "p",
+                   "AuthParameters": {"USERNAME": "a", "PASSWORD": secret}}),
+        ),
+        request(
+            "AdminInitiateAuth",
+            json!({"AuthFlow": "ADMIN_USER_PASSWORD_AUTH", "ClientId": "c",
+                   "AuthParameters": {"USERNAME": "a", "PASSWORD": secret}}),
+        ),
+        // A field of the wrong type, a missing one.
+        request(
+            "RespondToAuthChallenge",
+            json!({"ChallengeName": "SMS_MFA", "ClientId": "c",
+                   "ChallengeResponses": {"SMS_MFA_CODE": 123456, "PASSWORD": secret}}),
+        ),
+        request(
+            "ConfirmDevice",
+            json!({"AccessToken": secret, "DeviceKey": "k"}),
+        ),
+        // Not JSON at all.
+        serde_json::from_value(json!({"operation": "UpdateDeviceStatus", "body": secret})).unwrap(),
+    ] {
+        let error = send(&client, &bad).await.unwrap_err();
+        assert_eq!(error.kind(), SendErrorKind::Request, "{error}");
+        assert!(!error.is_transient());
+        let shown = format!("{error} {error:?}");
+        assert!(shown.contains(bad.operation().name()), "{shown}");
+        assert!(!shown.contains(secret), "{shown}");
+    }
+    assert_eq!(server.hits.load(Ordering::SeqCst), 0, "nothing was sent");
 }

@@ -152,6 +152,7 @@ pub struct Exchange {
     pub request: Vec<u8>,
     pub authorization: Option<String>,
     pub response: Vec<u8>,
+    pub date: Option<String>,
 }
 
 /// Keeps every exchange of a client: what the SDK put on the wire, and what came back (with
@@ -185,6 +186,7 @@ impl Intercept for Recorder {
             request: request.body().bytes().unwrap_or_default().to_vec(),
             authorization: request.headers().get("authorization").map(str::to_owned),
             response: Vec::new(),
+            date: None,
         });
         Ok(())
     }
@@ -206,8 +208,10 @@ impl Intercept for Recorder {
                 .replace(from, to)
                 .into_bytes();
         }
+        let date = context.response().headers().get("date").map(str::to_owned);
         if let Some(last) = self.0.lock().unwrap().last_mut() {
             last.response = body;
+            last.date = date;
         }
         Ok(())
     }
@@ -327,10 +331,15 @@ pub async fn checked_sign_in(
                         "{}: the reply changed",
                         request.operation()
                     );
-                    assert!(reply.date().is_some(), "the Date header is kept");
                 } else {
                     assert_eq!(reply.body(), last.response.as_slice());
                 }
+                assert!(last.date.is_some(), "the server sent a Date header");
+                assert_eq!(
+                    reply.date(),
+                    last.date.as_deref(),
+                    "the Date header is kept"
+                );
                 machine.handle(reply.as_response(), now(), &mut rng)
             }
             Step::NeedInput(prompt) => {
