@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every test of cognito-signin-aws-sdk: ministack and moto started on 127.0.0.1
-# (.ci/servers.sh), `cargo test -p cognito-signin-aws-sdk`, then the admin_sign_in example
+# (.ci/servers.sh), `cargo test --profile dev -p cognito-signin-aws-sdk`, then the admin_sign_in example
 # against the workspace's local server (ADMIN_USER_PASSWORD_AUTH, then SRP through the admin
 # operations). Run from anywhere; exits non-zero on any failure.
 set -euo pipefail
@@ -8,7 +8,10 @@ cd "$(dirname "$0")/.."
 
 . .ci/servers.sh
 servers_start # exports COGNITO_TEST_MINISTACK, COGNITO_TEST_MOTO; stops both on exit
-cargo test -p cognito-signin-aws-sdk
+# The dev profile, not the test profile: the workspace's test profile optimises every
+# dependency (the core's SRP needs it), which would cost the SDK's crates minutes; the
+# example below then reuses these builds.
+cargo test --profile dev -p cognito-signin-aws-sdk
 servers_stop
 
 cargo build --quiet -p cognito-signin-server -p cognito-signin-aws-sdk --bin cognito-signin-server \
