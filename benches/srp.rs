@@ -15,8 +15,8 @@
 use std::hint::black_box;
 
 use cognito_signin::srp::{
-    Ephemeral, Identity, PrivateSize, ServerChallenge, ServerSession, Verifier, compute_u,
-    compute_x, pad_hex,
+    Ephemeral, Identity, PowersOfG, PrivateSize, ServerChallenge, ServerSession, Verifier, arith,
+    compute_u, compute_x, pad_hex,
 };
 use cognito_signin::{ClientSecret, DeviceRegistration, Password, UnixTime, secret_hash};
 use std::time::Duration;
@@ -253,12 +253,37 @@ fn benches(c: &mut Criterion<CpuTime>) {
     });
     g.finish();
 
+    // The kernel: one Montgomery multiplication and one squaring of random values.
+    let mut g = c.benchmark_group("field");
+    let mut bytes = [0u8; 384];
+    rng.fill_bytes(&mut bytes);
+    let x = arith::Element::from_be_bytes(&bytes).unwrap();
+    rng.fill_bytes(&mut bytes);
+    let y = arith::Element::from_be_bytes(&bytes).unwrap();
+    g.bench_function("mul", |b| {
+        b.iter(|| black_box(black_box(&x).mul(black_box(&y))))
+    });
+    g.bench_function("sqr", |b| b.iter(|| black_box(black_box(&x).square())));
+    g.finish();
+
     let mut g = c.benchmark_group("srp/sign_in");
     g.sample_size(30);
     for (name, size) in sizes {
         g.bench_function(name, |b| {
             b.iter(|| {
                 let eph = Ephemeral::generate(size, &mut rng).unwrap();
+                black_box(eph.public_hex());
+                black_box(verify(&eph, &f))
+            })
+        });
+    }
+    // With the caller's table of powers of g: what builds without `std` (WASM, firmware)
+    // get; with `std` the same work as the shared table's.
+    for (name, size) in sizes {
+        let table: &'static PowersOfG = Box::leak(Box::new(PowersOfG::new(size)));
+        g.bench_function(format!("table-{name}"), |b| {
+            b.iter(|| {
+                let eph = Ephemeral::generate_with(size, &mut rng, table).unwrap();
                 black_box(eph.public_hex());
                 black_box(verify(&eph, &f))
             })

@@ -13,7 +13,7 @@ use rand_core::CryptoRng;
 
 use crate::error::{Error, Misuse, ServiceError};
 use crate::secret::{ClientSecret, Password, RefreshToken};
-use crate::srp::PrivateSize;
+use crate::srp::{PowersOfG, PrivateSize};
 use crate::time::UnixTime;
 use crate::wire::Request;
 
@@ -31,6 +31,7 @@ pub struct Config {
     totp_issuer: String,
     totp_device_name: Option<String>,
     client_metadata: Option<BTreeMap<String, String>>,
+    powers_of_g: Option<&'static PowersOfG>,
 }
 
 impl Config {
@@ -78,6 +79,7 @@ impl Config {
             totp_issuer: String::from("Cognito"),
             totp_device_name: None,
             client_metadata: None,
+            powers_of_g: None,
         })
     }
 
@@ -109,6 +111,15 @@ impl Config {
     #[must_use]
     pub fn with_private_size(mut self, size: PrivateSize) -> Self {
         self.private_size = size;
+        self
+    }
+
+    /// A table of powers of g for every SRP step (user and device): for builds without `std`,
+    /// which have no shared table; see [`PowersOfG`]. It changes no value sent, only the
+    /// time `A` and the claim take.
+    #[must_use]
+    pub fn with_powers_of_g(mut self, table: &'static PowersOfG) -> Self {
+        self.powers_of_g = Some(table);
         self
     }
 

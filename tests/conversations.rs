@@ -14,7 +14,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use cognito_signin::srp::PrivateSize;
+use cognito_signin::srp::{PowersOfG, PrivateSize};
 use cognito_signin::{
     Answer, Challenge, ClientSecret, Config, DeviceCredentials, DeviceStatus, Error, ErrorKind,
     FirstFactor, MfaType, Misuse, Operation, Password, Response, SignIn, Start, UnixTime,
@@ -76,11 +76,22 @@ fn vnow(v: &serde_json::Value) -> UnixTime {
 /// §13.1 USER_SRP_AUTH, no MFA: the claim is byte for byte AWS's client's.
 #[test]
 fn user_srp_auth_no_mfa() {
+    user_srp_auth_no_mfa_with(user_config(&user_vector()));
+}
+
+/// The same with the caller's table of powers of g: the same bytes.
+#[test]
+fn user_srp_auth_no_mfa_with_a_table() {
+    let table = Box::leak(Box::new(PowersOfG::new(PrivateSize::Bits1024)));
+    user_srp_auth_no_mfa_with(user_config(&user_vector()).with_powers_of_g(table));
+}
+
+fn user_srp_auth_no_mfa_with(config: Config) {
     let v = user_vector();
     let mut rng = ReplayRng::new(a_bytes(&v));
     let typed = str_of(&v, "username");
     let (mut m, req) = SignIn::start(
-        user_config(&v),
+        config,
         Start::user_srp(typed, Password::new(str_of(&v, "password"))),
         vnow(&v),
         &mut rng,

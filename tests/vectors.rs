@@ -12,7 +12,8 @@
 use std::path::PathBuf;
 
 use cognito_signin::srp::{
-    self, Ephemeral, Identity, ServerChallenge, ServerSession, Verifier, compute_x, pad_hex,
+    self, Ephemeral, Identity, PowersOfG, PrivateSize, ServerChallenge, ServerSession, Verifier,
+    compute_x, pad_hex,
 };
 use cognito_signin::{ClientSecret, DeviceRegistration, Password, UnixTime, secret_hash};
 use serde_json::Value;
@@ -169,8 +170,11 @@ fn secret_hashes() {
 #[test]
 fn srp_a() {
     let all = cases("srp_a.json");
-    for case in &all {
-        let eph = Ephemeral::from_private_bytes(&unhex(s(case, "a_hex")));
+    for (case, table) in all
+        .iter()
+        .flat_map(|case| [(case, None), (case, Some(powers_of_g()))])
+    {
+        let eph = ephemeral(&unhex(s(case, "a_hex")), table);
         if expect_error(case) {
             assert!(eph.is_err(), "{}: expected an error", id(case));
             continue;
@@ -213,10 +217,39 @@ fn timestamps() {
     report("timestamp.json", all.len());
 }
 
-/// One verifier case, user or device: client side, then server side where given.
+/// A table of powers of g covering 1024-bit private values, built once for the tests.
+fn powers_of_g() -> &'static PowersOfG {
+    static TABLE: std::sync::LazyLock<PowersOfG> =
+        std::sync::LazyLock::new(|| PowersOfG::new(PrivateSize::Bits1024));
+    &TABLE
+}
+
+/// `Ephemeral::from_private_bytes`, or the same with the caller's table.
+fn ephemeral(
+    a: &[u8],
+    table: Option<&'static PowersOfG>,
+) -> Result<Ephemeral, cognito_signin::Error> {
+    match table {
+        Some(t) => Ephemeral::from_private_bytes_with(a, t),
+        None => Ephemeral::from_private_bytes(a),
+    }
+}
+
+/// One verifier case, user or device: client side, then server side where given; with the
+/// shared table (or none, without `std`) and with the caller's own.
 fn run_verifier_case(case: &Value, identity: &Identity<'_>, password: &Password) {
+    run_verifier_case_with(case, identity, password, None);
+    run_verifier_case_with(case, identity, password, Some(powers_of_g()));
+}
+
+fn run_verifier_case_with(
+    case: &Value,
+    identity: &Identity<'_>,
+    password: &Password,
+    table: Option<&'static PowersOfG>,
+) {
     let name = id(case);
-    let outcome = Ephemeral::from_private_bytes(&unhex(s(case, "a_hex"))).and_then(|eph| {
+    let outcome = ephemeral(&unhex(s(case, "a_hex")), table).and_then(|eph| {
         let challenge = ServerChallenge::parse(
             s(case, "salt_hex"),
             s(case, "srp_b_hex"),

@@ -384,7 +384,7 @@ impl Machine {
         let mut refresh = None;
         let flow = match kind {
             StartKind::UserSrp { username, password } => {
-                let ephemeral = Ephemeral::generate(size, rng)?;
+                let ephemeral = Ephemeral::generate_maybe_with(size, rng, self.config.powers_of_g)?;
                 params.push(p(param::USERNAME, &username));
                 params.push(p(param::SRP_A, &ephemeral.public_hex()));
                 self.ctx.username = username;
@@ -424,7 +424,8 @@ impl Machine {
             } => {
                 params.push(p(param::USERNAME, &username));
                 if let Some(password) = srp_password {
-                    let ephemeral = Ephemeral::generate(size, rng)?;
+                    let ephemeral =
+                        Ephemeral::generate_maybe_with(size, rng, self.config.powers_of_g)?;
                     params.push(p(param::SRP_A, &ephemeral.public_hex()));
                     params.push(p(param::CHALLENGE_NAME, param::SRP_A_CHALLENGE));
                     srp = Srp::User {
@@ -504,7 +505,11 @@ impl Machine {
                 Srp::None
             }
             FirstFactor::PasswordSrp(password) => {
-                let ephemeral = Ephemeral::generate(self.config.private_size, rng)?;
+                let ephemeral = Ephemeral::generate_maybe_with(
+                    self.config.private_size,
+                    rng,
+                    self.config.powers_of_g,
+                )?;
                 params.push(p(param::SRP_A, &ephemeral.public_hex()));
                 Srp::User {
                     ephemeral,

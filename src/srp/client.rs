@@ -12,8 +12,8 @@ use super::encoding::{minimal_hex, pad_signed, pad_unsigned, parse_hex};
 use super::group::K;
 use super::math::{self, PremasterError};
 use super::{
-    Identity, MAX_HEX_DIGITS, MAX_SECRET_BLOCK_CHARS, PrivateSize, check_private, claim_mac,
-    compute_u, compute_x, derive_key, draw_private, encode_signature,
+    Identity, MAX_HEX_DIGITS, MAX_SECRET_BLOCK_CHARS, PowersOfG, PrivateSize, check_private,
+    claim_mac, compute_u, compute_x, derive_key, draw_private, encode_signature,
 };
 use crate::error::{Error, ProtocolError};
 use crate::secret::{Password, SecretBytes};
@@ -27,6 +27,8 @@ pub struct Ephemeral {
     a: SecretBytes,
     /// `A` as minimal unsigned big-endian bytes.
     public: Vec<u8>,
+    /// The caller's table of powers of g, for `g^x`.
+    table: Option<&'static PowersOfG>,
 }
 
 impl fmt::Debug for Ephemeral {
@@ -47,7 +49,29 @@ impl Ephemeral {
         size: PrivateSize,
         rng: &mut R,
     ) -> Result<Self, Error> {
-        Self::from_secret(draw_private(size, rng)?)
+        Self::from_secret(draw_private(size, rng)?, None)
+    }
+
+    /// As [`Ephemeral::generate`], computing `A` (and later the claim's `g^x`) from the
+    /// caller's table: for builds without `std`, which have no shared table.
+    ///
+    /// # Errors
+    /// As [`Ephemeral::generate`].
+    pub fn generate_with<R: rand_core::CryptoRng + ?Sized>(
+        size: PrivateSize,
+        rng: &mut R,
+        table: &'static PowersOfG,
+    ) -> Result<Self, Error> {
+        Self::from_secret(draw_private(size, rng)?, Some(table))
+    }
+
+    /// As [`Ephemeral::generate_with`] when `table` is given, else [`Ephemeral::generate`].
+    pub(crate) fn generate_maybe_with<R: rand_core::CryptoRng + ?Sized>(
+        size: PrivateSize,
+        rng: &mut R,
+        table: Option<&'static PowersOfG>,
+    ) -> Result<Self, Error> {
+        Self::from_secret(draw_private(size, rng)?, table)
     }
 
     /// Uses the given private value `a` (unsigned big-endian bytes) as is, not reduced.
@@ -60,15 +84,25 @@ impl Ephemeral {
     /// [`Misuse::BadPrivateValue`](crate::Misuse::BadPrivateValue) when `a` is empty, zero or
     /// longer than [`MAX_PRIVATE_BYTES`](super::MAX_PRIVATE_BYTES).
     pub fn from_private_bytes(a: &[u8]) -> Result<Self, Error> {
-        Self::from_secret(check_private(a)?)
+        Self::from_secret(check_private(a)?, None)
     }
 
-    fn from_secret(a: SecretBytes) -> Result<Self, Error> {
-        let big_a = math::pow_g(a.expose_secret()).ok_or(crate::error::Misuse::BadPrivateValue)?;
+    /// As [`Ephemeral::from_private_bytes`], with the caller's table of powers of g.
+    ///
+    /// # Errors
+    /// As [`Ephemeral::from_private_bytes`].
+    pub fn from_private_bytes_with(a: &[u8], table: &'static PowersOfG) -> Result<Self, Error> {
+        Self::from_secret(check_private(a)?, Some(table))
+    }
+
+    fn from_secret(a: SecretBytes, table: Option<&'static PowersOfG>) -> Result<Self, Error> {
+        let big_a = math::pow_g(a.expose_secret(), table.map(PowersOfG::table))
+            .ok_or(crate::error::Misuse::BadPrivateValue)?;
         let first = big_a.iter().position(|&b| b != 0).unwrap_or(big_a.len());
         Ok(Self {
             a,
             public: big_a.get(first..).unwrap_or_default().to_vec(),
+            table,
         })
     }
 
@@ -132,7 +166,8 @@ impl Ephemeral {
             .try_into()
             .map_err(|_| ProtocolError::IllegalValue("x"))?;
         let x_arr = zeroize::Zeroizing::new(x_arr);
-        let s = math::client_premaster(&challenge.b, &K, &x_arr, &u, self.a.expose_secret())
+        let table = self.table.map(PowersOfG::table);
+        let s = math::client_premaster(&challenge.b, &K, &x_arr, &u, self.a.expose_secret(), table)
             .map_err(|e| match e {
                 PremasterError::TooLong => ProtocolError::FieldTooLong("SRP_B"),
                 PremasterError::DegenerateBase => ProtocolError::IllegalValue("SRP_B"),

@@ -51,6 +51,9 @@ use limb32_delayed::{exp, field};
 
 use field::Fe;
 
+/// A fixed-base table for g, built by the caller ([`crate::srp::PowersOfG`]).
+pub(crate) use exp::Table;
+
 /// Bytes of N (and of every value mod N).
 pub(crate) const N_LEN: usize = 384;
 /// Longest public integer (`A`, `B`) accepted, in bytes: N's length plus a margin.
@@ -180,10 +183,10 @@ pub(crate) fn is_zero_mod_n(value: &[u8]) -> Option<bool> {
 }
 
 /// `g^e mod N` for a secret exponent of at most MAX_PRIVATE_LEN bytes, in constant time for
-/// all exponents of the same byte length.
-pub(crate) fn pow_g(exp: &[u8]) -> Option<Zeroizing<[u8; N_LEN]>> {
+/// all exponents of the same byte length; from `table` when it covers the exponent.
+pub(crate) fn pow_g(exp: &[u8], table: Option<&Table>) -> Option<Zeroizing<[u8; N_LEN]>> {
     let e = Exponent::from_be(exp)?;
-    Some(Zeroizing::new(exp::pow_g(&e).be_bytes()))
+    Some(Zeroizing::new(exp::pow_g(&e, table).be_bytes()))
 }
 
 /// Why a client premaster secret cannot be formed.
@@ -195,13 +198,15 @@ pub(crate) enum PremasterError {
     DegenerateBase,
 }
 
-/// Client side: `S = (B - k·g^x)^(a + u·x) mod N`, with `x`, `a` secret.
+/// Client side: `S = (B - k·g^x)^(a + u·x) mod N`, with `x`, `a` secret; `g^x` from `table`
+/// when given.
 pub(crate) fn client_premaster(
     b_pub: &[u8],
     k: &[u8; 32],
     x: &[u8; 32],
     u: &[u8; 32],
     a: &[u8],
+    table: Option<&Table>,
 ) -> Result<Zeroizing<[u8; N_LEN]>, PremasterError> {
     if a.len() > MAX_PRIVATE_LEN {
         return Err(PremasterError::TooLong);
@@ -209,7 +214,7 @@ pub(crate) fn client_premaster(
     let b_red = reduce_public(b_pub).ok_or(PremasterError::TooLong)?;
     let k = reduce_public(k).ok_or(PremasterError::TooLong)?;
     let x_exp = Exponent::from_be(x).ok_or(PremasterError::TooLong)?;
-    let gx = exp::pow_g(&x_exp);
+    let gx = exp::pow_g(&x_exp, table);
     let base = b_red.sub(&k.mul(&gx));
     // The comparison runs in constant time; only its outcome, an error the caller sees
     // anyway, is branched on.
@@ -225,7 +230,7 @@ pub(crate) fn server_public(k: &[u8; 32], v: &[u8], b: &[u8]) -> Option<[u8; N_L
     let e = Exponent::from_be(b)?;
     let k = reduce_public(k)?;
     let v = reduce_public(v)?;
-    Some(k.mul(&v).add(&exp::pow_g(&e)).be_bytes())
+    Some(k.mul(&v).add(&exp::pow_g(&e, None)).be_bytes())
 }
 
 /// Server side: `B = (k·v + g^b) mod N` from a `g^b` computed ahead ([`pow_g`]).
@@ -248,6 +253,61 @@ pub(crate) fn server_premaster(
     let v = reduce_public(v)?;
     let base = a_red.mul(&exp::pow(&v, &Exponent::public(u)));
     Some(Zeroizing::new(exp::pow(&base, &e).be_bytes()))
+}
+
+/// The raw arithmetic, for the differential fuzz target and the benchmarks (through
+/// `srp::arith`).
+pub(crate) mod arith {
+    use super::{Exponent, N_LEN, Table, exp, field, reduce_public};
+
+    /// The raw Montgomery product `a·b·R⁻¹ mod N` of two values below R = 2^3072.
+    pub(crate) fn mont_mul(a: &[u8; N_LEN], b: &[u8; N_LEN]) -> [u8; N_LEN] {
+        field::testing::mul(a, b)
+    }
+
+    /// The raw Montgomery square `a²·R⁻¹ mod N` of a value below R.
+    pub(crate) fn mont_sqr(a: &[u8; N_LEN]) -> [u8; N_LEN] {
+        field::testing::sqr(a)
+    }
+
+    /// `base^e mod N` by the variable-base ladder; `None` when an input is too long.
+    pub(crate) fn pow(base: &[u8], e: &[u8]) -> Option<[u8; N_LEN]> {
+        let e = Exponent::from_be(e)?;
+        Some(exp::pow(&reduce_public(base)?, &e).be_bytes())
+    }
+
+    /// `g^e mod N` by the table-free ladder.
+    pub(crate) fn pow2(e: &[u8]) -> Option<[u8; N_LEN]> {
+        Some(exp::pow2(&Exponent::from_be(e)?).be_bytes())
+    }
+
+    /// `g^e mod N` as the crate computes it: from `table` if given and covering, else the
+    /// shared table (with `std`), else the ladder.
+    pub(crate) fn pow_g(e: &[u8], table: Option<&Table>) -> Option<[u8; N_LEN]> {
+        Some(exp::pow_g(&Exponent::from_be(e)?, table).be_bytes())
+    }
+
+    /// An element mod N, for timing the multiplication and the squaring alone.
+    #[derive(Clone, Copy)]
+    pub(crate) struct Element(field::Fe);
+
+    impl Element {
+        pub(crate) fn from_be_bytes(bytes: &[u8]) -> Option<Self> {
+            reduce_public(bytes).map(Self)
+        }
+
+        pub(crate) fn mul(&self, other: &Self) -> Self {
+            Self(self.0.mul(&other.0))
+        }
+
+        pub(crate) fn square(&self) -> Self {
+            Self(self.0.square())
+        }
+
+        pub(crate) fn to_be_bytes(self) -> [u8; N_LEN] {
+            self.0.be_bytes()
+        }
+    }
 }
 
 /// A record of the operations an exponentiation performs, for the tests that check the

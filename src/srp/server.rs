@@ -47,7 +47,7 @@ impl Verifier {
         let salt_padded = pad_unsigned(salt);
         let x = compute_x(identity, password, &salt_padded);
         // x is 32 bytes, within pow_g's limit.
-        let v = math::pow_g(x.expose_secret())
+        let v = math::pow_g(x.expose_secret(), None)
             .map(|v| pad_unsigned(&*v))
             .unwrap_or_default();
         Self {
@@ -83,7 +83,7 @@ impl Verifier {
     ) -> Self {
         let x = compute_x(identity, password, &salt_padded);
         // x is 32 bytes, within pow_g's limit.
-        let v = math::pow_g(x.expose_secret())
+        let v = math::pow_g(x.expose_secret(), None)
             .map(|v| pad_unsigned(&*v))
             .unwrap_or_default();
         Self {
@@ -189,7 +189,8 @@ impl ServerEphemeral {
     /// returning zeros.
     pub fn generate<R: CryptoRng + ?Sized>(size: PrivateSize, rng: &mut R) -> Result<Self, Error> {
         let b = draw_private(size, rng)?;
-        let g_b = math::pow_g(b.expose_secret()).ok_or(crate::error::Misuse::BadPrivateValue)?;
+        let g_b =
+            math::pow_g(b.expose_secret(), None).ok_or(crate::error::Misuse::BadPrivateValue)?;
         Ok(Self {
             b,
             g_b: SecretBytes::new(g_b.to_vec()),

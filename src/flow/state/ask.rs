@@ -242,9 +242,10 @@ impl Machine {
         asking: Asking,
         rng: &mut R,
     ) -> Result<Ephemeral, Error> {
-        Ephemeral::generate(self.config.private_size, rng).inspect_err(|_| {
-            self.state = State::Asking(asking);
-        })
+        Ephemeral::generate_maybe_with(self.config.private_size, rng, self.config.powers_of_g)
+            .inspect_err(|_| {
+                self.state = State::Asking(asking);
+            })
     }
 
     /// `SRP_A` in the answer to `challenge`, keeping the password for `PASSWORD_VERIFIER`.

@@ -141,7 +141,11 @@ impl Machine {
         // broken random source is the caller's to mend, and the reply can be fed again.
         let fresh = match (&challenge, &srp) {
             (ChallengeName::DeviceSrpAuth, _) | (ChallengeName::PasswordSrp, Srp::User { .. }) => {
-                match Ephemeral::generate(self.config.private_size, rng) {
+                match Ephemeral::generate_maybe_with(
+                    self.config.private_size,
+                    rng,
+                    self.config.powers_of_g,
+                ) {
                     Ok(e) => Some(e),
                     Err(e) => {
                         self.state = State::Awaiting(Awaiting::Auth {

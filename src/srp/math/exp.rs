@@ -4,6 +4,8 @@
 //! private value) and never of its bits: a fixed number of squarings, multiplications and
 //! table lookups, each lookup reading the whole table.
 
+use alloc::vec::Vec;
+
 use zeroize::Zeroizing;
 
 use super::field::Fe;
@@ -65,9 +67,12 @@ pub(crate) fn pow2(e: &Exponent) -> Fe {
     acc
 }
 
-/// `g^e mod N` (g = 2): from the precomputed table when it covers the exponent, else by
-/// [`pow2`].
-pub(crate) fn pow_g(e: &Exponent) -> Fe {
+/// `g^e mod N` (g = 2): from `table` when it covers the exponent, else from the shared table
+/// (with `std`) when that covers it, else by [`pow2`].
+pub(crate) fn pow_g(e: &Exponent, table: Option<&Table>) -> Fe {
+    if let Some(value) = table.and_then(|t| t.pow_g(e)) {
+        return value;
+    }
     #[cfg(feature = "std")]
     if e.bits() <= fixed::COVERED_BITS {
         return fixed::pow_g(e);
@@ -75,43 +80,32 @@ pub(crate) fn pow_g(e: &Exponent) -> Fe {
     pow2(e)
 }
 
-/// The fixed-base table for g, built on first use and shared by every thread.
-///
-/// Row j holds `g^(d·16^j)` for d = 1..15 in Montgomery form (d = 0, the 1, is not stored), so
-/// `g^e` takes one constant-time row lookup per 4 bits of the bound and one multiplication per
-/// row after the first, with no squarings: 63 multiplications for a 256-bit exponent, 255 for
-/// 1024 bits. A row is 15 × 384 = 5,760 bytes. The table comes in two parts, each built once
-/// on first need: rows 0..64 (exponents up to 256 bits, the default size: 368,640 bytes, 960
-/// multiplications to build) and rows 64..256 (up to 1024 bits: 1,105,920 more bytes, 2,880
-/// multiplications). Longer exponents use [`pow2`].
-#[cfg(feature = "std")]
-pub(crate) mod fixed {
-    extern crate std;
+/// Bits per row of a fixed-base table.
+const ROW_BITS: usize = 4;
+/// Entries per row: the powers 1..15 of its base.
+const ENTRIES: usize = (1 << ROW_BITS) - 1;
 
-    use alloc::vec::Vec;
-    use std::sync::OnceLock;
+/// One row of a fixed-base table: `b^d` for d = 1..15, `b` the row's base.
+type Row = [Fe; ENTRIES];
 
-    use super::Fe;
-    use crate::srp::math::Exponent;
+/// A fixed-base table for g: row j holds `g^(d·16^j)` for d = 1..15 in Montgomery form (d = 0,
+/// the 1, is not stored), so `g^e` takes one constant-time row lookup per 4 bits of the bound
+/// and one multiplication per row after the first, with no squarings: 63 multiplications for
+/// a 256-bit exponent, 255 for 1024 bits. A row is 15 × 384 = 5,760 bytes and takes 15
+/// multiplications to build. The values are public (powers of g), so the table is neither
+/// secret nor wiped.
+pub(crate) struct Table {
+    rows: Vec<Row>,
+}
 
-    /// Bits per row.
-    const WINDOW: usize = 4;
-    /// Entries per row: the powers 1..15 of its base.
-    const ENTRIES: usize = (1 << WINDOW) - 1;
-    /// Rows of the first part: 256 bits.
-    const LOW_ROWS: usize = 64;
-    /// Rows in all: 1024 bits.
-    const ROWS: usize = 256;
-    /// The longest exponent the table covers, in bits.
-    pub(crate) const COVERED_BITS: usize = WINDOW * ROWS;
-
-    type Row = [Fe; ENTRIES];
-
-    static LOW: OnceLock<Vec<Row>> = OnceLock::new();
-    static HIGH: OnceLock<Vec<Row>> = OnceLock::new();
+impl Table {
+    /// The first `rows` rows.
+    pub(crate) fn new(rows: usize) -> Self {
+        Self::continued(Fe::generator(), rows)
+    }
 
     /// `rows` rows, the first with base `base`.
-    fn build(mut base: Fe, rows: usize) -> Vec<Row> {
+    fn continued(mut base: Fe, rows: usize) -> Self {
         let mut out = Vec::with_capacity(rows);
         for _ in 0..rows {
             let mut row = [Fe::ONE; ENTRIES];
@@ -124,21 +118,68 @@ pub(crate) mod fixed {
             // After 15 entries, power = base^16: the next row's base.
             base = power;
         }
-        out
+        Self { rows: out }
     }
 
-    fn low() -> &'static [Row] {
-        LOW.get_or_init(|| build(Fe::generator(), LOW_ROWS))
+    /// The base of the row after the last: `g^(16^rows)`.
+    #[cfg(feature = "std")]
+    fn next_base(&self) -> Fe {
+        self.rows
+            .last()
+            .map_or(Fe::generator(), |row| row[ENTRIES - 1].mul(&row[0]))
     }
 
-    fn high() -> &'static [Row] {
-        HIGH.get_or_init(|| {
-            // The base of row 64, g^(16^64), is row 63's g^(15·16^63) times its g^(16^63).
-            let next = low()
-                .last()
-                .map_or(Fe::ONE, |row| row[ENTRIES - 1].mul(&row[0]));
-            build(next, ROWS - LOW_ROWS)
-        })
+    /// The longest exponent covered, in bits.
+    pub(crate) fn covered_bits(&self) -> usize {
+        ROW_BITS * self.rows.len()
+    }
+
+    /// `g^e`, or `None` when the exponent's bound is longer than the table covers.
+    pub(crate) fn pow_g(&self, e: &Exponent) -> Option<Fe> {
+        (e.bits() <= self.covered_bits()).then(|| pow_rows(self.rows.iter(), e))
+    }
+}
+
+/// `g^e` from rows of a table that cover `e.bits()`.
+fn pow_rows<'a>(rows: impl Iterator<Item = &'a Row>, e: &Exponent) -> Fe {
+    let windows = e.bits().div_ceil(ROW_BITS);
+    let mut acc = Fe::ONE;
+    for (j, row) in rows.enumerate().take(windows) {
+        let entry = Fe::select_or_one(row, e.digit(j * ROW_BITS, ROW_BITS));
+        acc = if j == 0 { entry } else { acc.mul(&entry) };
+    }
+    acc
+}
+
+/// The shared table for g, built on first use and shared by every thread, in two parts, each
+/// built once on first need: rows 0..64 (exponents up to 256 bits, the default size: 368,640
+/// bytes, 960 multiplications to build) and rows 64..256 (up to 1024 bits: 1,105,920 more
+/// bytes, 2,880 multiplications). Longer exponents use [`pow2`].
+#[cfg(feature = "std")]
+pub(crate) mod fixed {
+    extern crate std;
+
+    use std::sync::OnceLock;
+
+    use super::{Fe, ROW_BITS, Table, pow_rows};
+    use crate::srp::math::Exponent;
+
+    /// Rows of the first part: 256 bits.
+    const LOW_ROWS: usize = 64;
+    /// Rows in all: 1024 bits.
+    const ROWS: usize = 256;
+    /// The longest exponent the table covers, in bits.
+    pub(crate) const COVERED_BITS: usize = ROW_BITS * ROWS;
+
+    static LOW: OnceLock<Table> = OnceLock::new();
+    static HIGH: OnceLock<Table> = OnceLock::new();
+
+    fn low() -> &'static Table {
+        LOW.get_or_init(|| Table::new(LOW_ROWS))
+    }
+
+    fn high() -> &'static Table {
+        HIGH.get_or_init(|| Table::continued(low().next_base(), ROWS - LOW_ROWS))
     }
 
     /// Builds the whole table now rather than on first use.
@@ -149,13 +190,11 @@ pub(crate) mod fixed {
 
     /// `g^e` for `e.bits() <= COVERED_BITS`.
     pub(crate) fn pow_g(e: &Exponent) -> Fe {
-        let windows = e.bits().div_ceil(WINDOW);
-        let rest: &[Row] = if windows > LOW_ROWS { high() } else { &[] };
-        let mut acc = Fe::ONE;
-        for (j, row) in low().iter().chain(rest).enumerate().take(windows) {
-            let entry = Fe::select_or_one(row, e.digit(j * WINDOW, WINDOW));
-            acc = if j == 0 { entry } else { acc.mul(&entry) };
-        }
-        acc
+        let rest = if e.bits() > low().covered_bits() {
+            high().rows.as_slice()
+        } else {
+            &[]
+        };
+        pow_rows(low().rows.iter().chain(rest), e)
     }
 }

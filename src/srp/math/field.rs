@@ -260,7 +260,6 @@ impl Fe {
     pub(crate) const ONE: Self = Self(RHO);
 
     /// g = 2.
-    #[cfg(any(test, feature = "std"))]
     pub(crate) fn generator() -> Self {
         Self(add_limbs(&RHO, &RHO))
     }
@@ -390,7 +389,6 @@ impl Fe {
 
     /// 1 for `index == 0`, else `entries[index − 1]`, in constant time like [`Fe::select`]:
     /// for tables that leave out the power 0.
-    #[cfg(any(test, feature = "std"))]
     pub(crate) fn select_or_one(entries: &[Self], index: usize) -> Self {
         #[cfg(test)]
         trace::record(Op::Select(entries.len() + 1));
@@ -418,9 +416,9 @@ pub(crate) fn modulus_be() -> [u8; LIMBS * BYTES] {
     out
 }
 
-#[cfg(test)]
 pub(crate) mod testing {
-    //! Access to the raw kernel for the differential tests.
+    //! Access to the raw kernel for the differential tests, the fuzz target and the
+    //! benchmarks.
     use super::*;
 
     /// Limbs of a value below 2^3072 given as 384 big-endian bytes.
@@ -452,11 +450,13 @@ pub(crate) mod testing {
     }
 
     /// An element from its Montgomery representation (a value below N).
+    #[cfg(test)]
     pub(crate) fn fe(raw: &[u8; LIMBS * BYTES]) -> Fe {
         Fe(limbs(raw))
     }
 
     /// The Montgomery representation of an element.
+    #[cfg(test)]
     pub(crate) fn raw(x: &Fe) -> [u8; LIMBS * BYTES] {
         bytes(&x.0)
     }

@@ -202,11 +202,23 @@ macro_rules! kernel_tests {
                     exps.push(random_bytes(&mut rng, len));
                 }
                 let base = big(&random_bytes(&mut rng, N_LEN)) % &n;
+                // An explicit table of 260 bits (65 rows) and one of a single row.
+                let table = exp::Table::new(65);
+                let one_row = exp::Table::new(1);
                 for e in &exps {
                     let exp = Exponent::from_be(e).unwrap();
                     let want_g = g.modpow(&big(e), &n);
                     assert_eq!(val(&exp::pow2(&exp)), want_g, "pow2, {} bytes", e.len());
-                    assert_eq!(val(&exp::pow_g(&exp)), want_g, "pow_g, {} bytes", e.len());
+                    assert_eq!(val(&exp::pow_g(&exp, None)), want_g, "pow_g, {} bytes", e.len());
+                    for t in [&table, &one_row] {
+                        let by_table = t.pow_g(&exp);
+                        assert_eq!(by_table.is_some(), exp.bits() <= t.covered_bits());
+                        if let Some(v) = by_table {
+                            assert_eq!(val(&v), want_g, "explicit table, {} bytes", e.len());
+                        }
+                        let v = exp::pow_g(&exp, Some(t));
+                        assert_eq!(val(&v), want_g, "pow_g with a table, {} bytes", e.len());
+                    }
                     #[cfg(feature = "std")]
                     if exp.bits() <= exp::fixed::COVERED_BITS {
                         assert_eq!(val(&exp::fixed::pow_g(&exp)), want_g, "table");
@@ -223,6 +235,7 @@ macro_rules! kernel_tests {
                 let base = fe(&big(&random_bytes(&mut rng, N_LEN)));
                 #[cfg(feature = "std")]
                 exp::fixed::build_all();
+                let table = exp::Table::new(128);
                 for len in [1, 32, 33, 64, 128, 129, 512] {
                     let mut exps = alloc::vec![
                         alloc::vec![0u8; len],
@@ -250,7 +263,8 @@ macro_rules! kernel_tests {
                     for (name, ops) in [
                         ("pow", traces(&|e| exp::pow(&base, e))),
                         ("pow2", traces(&|e| exp::pow2(e))),
-                        ("pow_g", traces(&|e| exp::pow_g(e))),
+                        ("pow_g", traces(&|e| exp::pow_g(e, None))),
+                        ("pow_g with a table", traces(&|e| exp::pow_g(e, Some(&table)))),
                     ] {
                         assert!(ops.windows(2).all(|w| w[0] == w[1]), "{name}, {len} bytes");
                         let count = |op: Op| ops[0].iter().filter(|&&o| o == op).count();
@@ -269,6 +283,13 @@ macro_rules! kernel_tests {
                                 assert_eq!(muls, 0, "{name} muls");
                                 assert_eq!(sqrs, 5 * (bits.div_ceil(5) - 1), "{name} sqrs");
                                 assert_eq!(count(Op::MulPow2), bits.div_ceil(5));
+                            }
+                            "pow_g with a table" if bits <= table.covered_bits() => {
+                                // One lookup per 4 bits, one multiplication per row after
+                                // the first, no squaring.
+                                assert_eq!(muls, bits.div_ceil(4) - 1, "{name} muls");
+                                assert_eq!(sqrs, 0, "{name} sqrs");
+                                assert_eq!(count(Op::Select(16)), bits.div_ceil(4));
                             }
                             _ => {}
                         }
@@ -298,7 +319,8 @@ fn premaster_schedule_does_not_depend_on_secrets() {
             let a = alloc::vec![fill; len];
             let x = [fill; 32];
             let u: [u8; 32] = random_bytes(&mut rng, 32).try_into().unwrap();
-            let (s, ops) = trace::capture(|| client_premaster(&b_pub, &K, &x, &u, &a).unwrap());
+            let (s, ops) =
+                trace::capture(|| client_premaster(&b_pub, &K, &x, &u, &a, None).unwrap());
             // The same S as num-bigint.
             let g = BigUint::from(G);
             let k = big(&K);
