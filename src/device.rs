@@ -3,8 +3,6 @@
 use alloc::string::String;
 use core::fmt;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
@@ -60,7 +58,10 @@ impl DeviceRegistration {
         password_random: &[u8; 40],
         salt_random: &[u8; 16],
     ) -> Self {
-        let device_password = Password::new(STANDARD.encode(password_random));
+        // The device password is secret: base64 without table lookups.
+        let device_password = Password::new(
+            <base64ct::Base64 as base64ct::Encoding>::encode_string(password_random),
+        );
         let identity = Identity::device(device_group_key, device_key);
         let verifier = Verifier::new(&identity, &device_password, salt_random);
         Self {

@@ -6,6 +6,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+mod ct;
 mod device;
 mod error;
 mod flow;
@@ -20,6 +21,10 @@ pub mod srp;
 mod time;
 mod wire;
 
+/// The constant-time check's hook (feature `ct-check-hooks`): not for use elsewhere.
+#[cfg(feature = "ct-check-hooks")]
+#[doc(hidden)]
+pub use ct::hooks as ct_check_hooks;
 pub use device::DeviceRegistration;
 pub use error::{Error, ErrorKind, Misuse, ProtocolError, ServiceError};
 pub use flow::{

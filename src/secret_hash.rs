@@ -32,5 +32,7 @@ pub fn secret_hash(client_secret: &ClientSecret, username: &str, client_id: &str
     };
     mac.update(username.as_bytes());
     mac.update(client_id.as_bytes());
-    STANDARD.encode(mac.finalize().into_bytes())
+    let mut tag: [u8; 32] = mac.finalize().into_bytes().into();
+    crate::ct::declassify(&mut tag);
+    STANDARD.encode(tag)
 }

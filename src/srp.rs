@@ -271,7 +271,10 @@ fn draw_private<R: rand_core::CryptoRng + ?Sized>(
     let mut bytes = Zeroizing::new(alloc::vec![0u8; size.bytes()]);
     for _ in 0..4 {
         rng.fill_bytes(&mut bytes);
-        if bytes.iter().any(|&b| b != 0) {
+        // Whether the draw is zero is public (a broken source is reported); which bytes are
+        // not is not.
+        let nonzero = bytes.iter().fold(0u8, |acc, &b| acc | b) != 0;
+        if crate::ct::declassify_bool(nonzero) {
             return Ok(SecretBytes::new(core::mem::take(&mut *bytes)));
         }
     }
@@ -280,7 +283,8 @@ fn draw_private<R: rand_core::CryptoRng + ?Sized>(
 
 /// Checks a caller-supplied private value: 1 to [`MAX_PRIVATE_BYTES`] bytes, not zero.
 fn check_private(bytes: &[u8]) -> Result<SecretBytes, Error> {
-    if bytes.is_empty() || bytes.len() > MAX_PRIVATE_BYTES || bytes.iter().all(|&b| b == 0) {
+    let zero = bytes.iter().fold(0u8, |acc, &b| acc | b) == 0;
+    if bytes.is_empty() || bytes.len() > MAX_PRIVATE_BYTES || crate::ct::declassify_bool(zero) {
         return Err(Misuse::BadPrivateValue.into());
     }
     Ok(SecretBytes::new(bytes.to_vec()))
@@ -315,11 +319,16 @@ pub fn compute_x(identity: &Identity<'_>, password: &Password, salt_padded: &[u8
 
 /// HKDF-SHA256 with salt `padHex(u)`, key material `padHex(S)`, info `Caldera Derived Key`,
 /// 16 bytes of output.
-fn derive_key(u_padded: &[u8], s_padded: &[u8]) -> SecretBytes {
-    let hk = hkdf::Hkdf::<Sha256>::new(Some(u_padded), s_padded);
+fn derive_key(u_padded: &[u8], s: &[u8; math::N_LEN]) -> SecretBytes {
+    // HKDF's extraction by hand: padHex(S) has a length that depends on S's leading bytes,
+    // and `ct` hashes it without a branch or an address that depends on them.
+    let prk = crate::ct::hmac_sha256(u_padded, &crate::ct::PaddedSecret::new(s));
     let mut okm = Zeroizing::new([0u8; 16]);
-    // 16 bytes is far below HKDF-SHA256's 8160-byte limit, so expand cannot fail.
-    let _ = hk.expand(b"Caldera Derived Key", &mut *okm);
+    // The PRK is 32 bytes, HKDF-SHA256's length, and 16 bytes are far below its 8160-byte
+    // limit, so neither step can fail.
+    if let Ok(hk) = hkdf::Hkdf::<Sha256>::from_prk(&*prk) {
+        let _ = hk.expand(b"Caldera Derived Key", &mut *okm);
+    }
     SecretBytes::new(okm.to_vec())
 }
 
@@ -342,7 +351,9 @@ fn claim_mac(
 }
 
 fn encode_signature(mac: Hmac<Sha256>) -> String {
-    STANDARD.encode(mac.finalize().into_bytes())
+    let mut tag: [u8; 32] = mac.finalize().into_bytes().into();
+    crate::ct::declassify(&mut tag);
+    STANDARD.encode(tag)
 }
 
 /// padHex of an integer given as unsigned big-endian bytes (Java's `BigInteger.toByteArray()`

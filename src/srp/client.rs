@@ -96,8 +96,9 @@ impl Ephemeral {
     }
 
     fn from_secret(a: SecretBytes, table: Option<&'static PowersOfG>) -> Result<Self, Error> {
-        let big_a = math::pow_g(a.expose_secret(), table.map(PowersOfG::table))
+        let mut big_a = math::pow_g(a.expose_secret(), table.map(PowersOfG::table))
             .ok_or(crate::error::Misuse::BadPrivateValue)?;
+        crate::ct::declassify(&mut *big_a);
         let first = big_a.iter().position(|&b| b != 0).unwrap_or(big_a.len());
         Ok(Self {
             a,
@@ -136,12 +137,13 @@ impl Ephemeral {
         challenge: &ServerChallenge,
         now: UnixTime,
     ) -> Result<PasswordClaim, Error> {
-        self.respond_with_transcript(identity, password, challenge, now)
+        self.claim(identity, password, challenge, now, false)
             .map(|(claim, _)| claim)
     }
 
     /// As [`Ephemeral::respond`], also returning every intermediate value, for test vectors
-    /// and diagnostics. The transcript holds secrets.
+    /// and diagnostics. The transcript holds secrets, and writing padHex(S) into it takes
+    /// time that depends on S (the claim itself does not).
     ///
     /// # Errors
     /// As [`Ephemeral::respond`].
@@ -153,6 +155,20 @@ impl Ephemeral {
         challenge: &ServerChallenge,
         now: UnixTime,
     ) -> Result<(PasswordClaim, Transcript), Error> {
+        let (claim, transcript) = self.claim(identity, password, challenge, now, true)?;
+        let transcript = transcript.ok_or(ProtocolError::IllegalValue("S"))?;
+        Ok((claim, transcript))
+    }
+
+    /// The claim, and the transcript when asked for.
+    fn claim(
+        &self,
+        identity: &Identity<'_>,
+        password: &Password,
+        challenge: &ServerChallenge,
+        now: UnixTime,
+        keep_transcript: bool,
+    ) -> Result<(PasswordClaim, Option<Transcript>), Error> {
         let timestamp = now.cognito_timestamp()?;
         let a_padded = self.public_padded();
         let b_padded = pad_unsigned(&challenge.b);
@@ -172,24 +188,23 @@ impl Ephemeral {
                 PremasterError::TooLong => ProtocolError::FieldTooLong("SRP_B"),
                 PremasterError::DegenerateBase => ProtocolError::IllegalValue("SRP_B"),
             })?;
-        let s_padded = SecretBytes::new(pad_unsigned(&*s));
         let u_padded = pad_unsigned(&u);
-        let key = derive_key(&u_padded, s_padded.expose_secret());
+        let key = derive_key(&u_padded, &s);
         let mac = claim_mac(&key, identity, &challenge.secret_block, &timestamp);
         let claim = PasswordClaim {
             signature: encode_signature(mac),
             timestamp,
             secret_block: challenge.secret_block_b64.clone(),
         };
-        let transcript = Transcript {
+        let transcript = keep_transcript.then(|| Transcript {
             a_padded,
             b_padded,
             salt_padded: challenge.salt_padded.clone(),
             u_padded,
             x,
-            s_padded,
+            s_padded: SecretBytes::new(pad_unsigned(&*s)),
             key,
-        };
+        });
         Ok((claim, transcript))
     }
 }

@@ -218,7 +218,7 @@ pub(crate) fn client_premaster(
     let base = b_red.sub(&k.mul(&gx));
     // The comparison runs in constant time; only its outcome, an error the caller sees
     // anyway, is branched on.
-    if base.is_zero() {
+    if crate::ct::declassify_bool(base.is_zero()) {
         return Err(PremasterError::DegenerateBase);
     }
     let e = Exponent::a_plus_ux(a, u, x).ok_or(PremasterError::TooLong)?;

@@ -9,6 +9,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hmac::Mac;
 use rand_core::CryptoRng;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
 
 use super::client::decode_base64;
 use super::encoding::{minimal_hex, pad_signed, pad_unsigned, parse_hex, signed_hex};
@@ -39,6 +41,17 @@ impl fmt::Debug for Verifier {
     }
 }
 
+/// padHex(g^x): the verifier, public from here on (ConfirmDevice sends it).
+fn public_verifier(x: &SecretBytes) -> Vec<u8> {
+    // x is 32 bytes, within pow_g's limit.
+    math::pow_g(x.expose_secret(), None)
+        .map(|mut v| {
+            crate::ct::declassify(&mut *v);
+            pad_unsigned(&*v)
+        })
+        .unwrap_or_default()
+}
+
 impl Verifier {
     /// Makes the verifier of `password` with the given salt (unsigned big-endian bytes; they
     /// are re-encoded with padHex, so the salt is canonical).
@@ -46,10 +59,7 @@ impl Verifier {
     pub fn new(identity: &Identity<'_>, password: &Password, salt: &[u8]) -> Self {
         let salt_padded = pad_unsigned(salt);
         let x = compute_x(identity, password, &salt_padded);
-        // x is 32 bytes, within pow_g's limit.
-        let v = math::pow_g(x.expose_secret(), None)
-            .map(|v| pad_unsigned(&*v))
-            .unwrap_or_default();
+        let v = public_verifier(&x);
         Self {
             salt_padded,
             v_padded: v,
@@ -82,10 +92,7 @@ impl Verifier {
         salt_padded: Vec<u8>,
     ) -> Self {
         let x = compute_x(identity, password, &salt_padded);
-        // x is 32 bytes, within pow_g's limit.
-        let v = math::pow_g(x.expose_secret(), None)
-            .map(|v| pad_unsigned(&*v))
-            .unwrap_or_default();
+        let v = public_verifier(&x);
         Self {
             salt_padded,
             v_padded: v,
@@ -206,7 +213,7 @@ impl ServerEphemeral {
 pub struct Premaster {
     srp_a: String,
     u_padded: Vec<u8>,
-    s_padded: SecretBytes,
+    s: Zeroizing<[u8; math::N_LEN]>,
 }
 
 impl fmt::Debug for Premaster {
@@ -218,17 +225,28 @@ impl fmt::Debug for Premaster {
 /// Checks `PASSWORD_CLAIM_SIGNATURE` (in constant time) against the key of `u` and `S`.
 fn check_signature(
     u_padded: &[u8],
-    s_padded: &SecretBytes,
+    s: &[u8; math::N_LEN],
     identity: &Identity<'_>,
     secret_block: &[u8],
     timestamp: &str,
     signature_b64: &str,
 ) -> Result<(), Error> {
-    let key = derive_key(u_padded, s_padded.expose_secret());
+    let key = derive_key(u_padded, s);
     let signature = decode_base64("PASSWORD_CLAIM_SIGNATURE", signature_b64, 128)?;
-    claim_mac(&key, identity, secret_block, timestamp)
-        .verify_slice(&signature)
-        .map_err(|_| ProtocolError::BadSignature.into())
+    let expected: Zeroizing<[u8; 32]> = Zeroizing::new(
+        claim_mac(&key, identity, secret_block, timestamp)
+            .finalize()
+            .into_bytes()
+            .into(),
+    );
+    // Compared in constant time (a length that differs is public); only the outcome is
+    // branched on.
+    let equal = bool::from(expected.as_slice().ct_eq(&signature));
+    if crate::ct::declassify_bool(equal) {
+        Ok(())
+    } else {
+        Err(ProtocolError::BadSignature.into())
+    }
 }
 
 /// One server run of SRP for a stored [`Verifier`]: the private `b` (secret) and
@@ -277,8 +295,10 @@ impl ServerSession {
     /// # Errors
     /// [`Misuse::BadPrivateValue`](crate::Misuse::BadPrivateValue) if `B` would be zero.
     pub fn from_ephemeral(verifier: Verifier, ephemeral: ServerEphemeral) -> Result<Self, Error> {
-        let big_b = math::server_public_from(&K, &verifier.v_padded, ephemeral.g_b.expose_secret())
-            .ok_or(crate::error::Misuse::BadPrivateValue)?;
+        let mut big_b =
+            math::server_public_from(&K, &verifier.v_padded, ephemeral.g_b.expose_secret())
+                .ok_or(crate::error::Misuse::BadPrivateValue)?;
+        crate::ct::declassify(&mut big_b);
         let first = big_b.iter().position(|&x| x != 0).unwrap_or(big_b.len());
         if first == big_b.len() {
             return Err(crate::error::Misuse::BadPrivateValue.into());
@@ -291,8 +311,9 @@ impl ServerSession {
     }
 
     fn from_secret(verifier: Verifier, b: SecretBytes) -> Result<Self, Error> {
-        let big_b = math::server_public(&K, &verifier.v_padded, b.expose_secret())
+        let mut big_b = math::server_public(&K, &verifier.v_padded, b.expose_secret())
             .ok_or(crate::error::Misuse::BadPrivateValue)?;
+        crate::ct::declassify(&mut big_b);
         let first = big_b.iter().position(|&x| x != 0).unwrap_or(big_b.len());
         Ok(Self {
             verifier,
@@ -333,10 +354,10 @@ impl ServerSession {
         timestamp: &str,
         signature_b64: &str,
     ) -> Result<(), Error> {
-        let (u_padded, s_padded) = self.premaster(srp_a_hex)?;
+        let (u_padded, s) = self.premaster_raw(srp_a_hex)?;
         check_signature(
             &u_padded,
-            &s_padded,
+            &s,
             identity,
             secret_block,
             timestamp,
@@ -369,11 +390,11 @@ impl ServerSession {
     /// # Errors
     /// As [`ServerSession::verify`], for `SRP_A`.
     pub fn compute_premaster(&self, srp_a_hex: &str) -> Result<Premaster, Error> {
-        let (u_padded, s_padded) = self.premaster(srp_a_hex)?;
+        let (u_padded, s) = self.premaster_raw(srp_a_hex)?;
         Ok(Premaster {
             srp_a: srp_a_hex.into(),
             u_padded,
-            s_padded,
+            s,
         })
     }
 
@@ -396,7 +417,7 @@ impl ServerSession {
         }
         check_signature(
             &premaster.u_padded,
-            &premaster.s_padded,
+            &premaster.s,
             identity,
             secret_block,
             timestamp,
@@ -411,6 +432,15 @@ impl ServerSession {
     /// As [`ServerSession::verify`], for `SRP_A`.
     #[doc(hidden)] // for test vectors and the fuzzers; not part of the stable API
     pub fn premaster(&self, srp_a_hex: &str) -> Result<(Vec<u8>, SecretBytes), Error> {
+        let (u_padded, s) = self.premaster_raw(srp_a_hex)?;
+        Ok((u_padded, SecretBytes::new(pad_unsigned(&*s))))
+    }
+
+    /// padHex(u) and S as 384 bytes.
+    fn premaster_raw(
+        &self,
+        srp_a_hex: &str,
+    ) -> Result<(Vec<u8>, Zeroizing<[u8; math::N_LEN]>), Error> {
         let a = parse_hex("SRP_A", srp_a_hex, false, MAX_HEX_DIGITS)?;
         if math::is_zero_mod_n(&a.magnitude).unwrap_or(true) {
             return Err(ProtocolError::IllegalValue("SRP_A").into());
@@ -426,6 +456,6 @@ impl ServerSession {
             self.b.expose_secret(),
         )
         .ok_or(ProtocolError::FieldTooLong("SRP_A"))?;
-        Ok((pad_unsigned(&u), SecretBytes::new(pad_unsigned(&*s))))
+        Ok((pad_unsigned(&u), s))
     }
 }
