@@ -111,8 +111,9 @@ impl PaddedSecret {
         }
         for stage in 0..SHIFT_STAGES {
             let amount = 1usize << stage;
-            // The mask's low byte: all ones or zero.
-            let take = (0usize.wrapping_sub((shift >> stage) & 1)) as u8;
+            // The mask's low byte: all ones or zero; through `black_box`, or the optimiser
+            // turns the selection below into a branch.
+            let take = core::hint::black_box(0usize.wrapping_sub((shift >> stage) & 1)) as u8;
             for i in 0..PAD_MAX {
                 let src = bytes.get(i + amount).copied().unwrap_or(0);
                 if let Some(dst) = bytes.get_mut(i) {

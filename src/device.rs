@@ -46,6 +46,8 @@ impl DeviceRegistration {
         let mut salt_random = [0u8; 16];
         rng.fill_bytes(&mut *password_random);
         rng.fill_bytes(&mut salt_random);
+        // The salt is sent (`DeviceSecretVerifierConfig.Salt`); the password never is.
+        crate::ct::declassify(&mut salt_random);
         Self::from_random_bytes(device_group_key, device_key, &password_random, &salt_random)
     }
 

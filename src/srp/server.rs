@@ -108,6 +108,8 @@ impl Verifier {
     ) -> Self {
         let mut salt = [0u8; 16];
         rng.fill_bytes(&mut salt);
+        // The salt is public (`SALT`).
+        crate::ct::declassify(&mut salt);
         Self::new(identity, password, &salt)
     }
 

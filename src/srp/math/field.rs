@@ -135,7 +135,9 @@ fn sub_n_if_needed(t: &Limbs, top: Limb) -> Limbs {
     }
     // The whole value is below N exactly when subtracting N borrows past `top`.
     let (_, below) = top.overflowing_sub(borrow);
-    let keep = Limb::from(below).wrapping_neg();
+    // Through `black_box`: knowing the mask is all ones or zero, the optimiser would copy
+    // one of the two arrays whole, choosing its address by the mask (memcheck caught it).
+    let keep = core::hint::black_box(Limb::from(below).wrapping_neg());
     let mut out = [0; LIMBS];
     for ((o, &x), &d) in out.iter_mut().zip(t).zip(&diff) {
         *o = (x & keep) | (d & !keep);
@@ -334,7 +336,7 @@ impl Fe {
             borrow = Limb::from(b1 | b2);
         }
         // Add N back when the difference went negative.
-        let mask = borrow.wrapping_neg();
+        let mask = core::hint::black_box(borrow.wrapping_neg());
         let mut carry: Limb = 0;
         for (d, &n) in diff.iter_mut().zip(&N) {
             let (v, c1) = d.overflowing_add(n & mask);
