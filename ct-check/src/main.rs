@@ -146,11 +146,11 @@ fn exchange(identity: &Identity<'_>, size: PrivateSize, mark: bool) -> Outcome {
         &Password::new("correct horse battery"),
         &mut SecretRng::new(4, false),
     );
-    let server = ServerSession::generate(verifier, size, &mut SecretRng::new(5, mark))
-        .map_err(err)?;
+    let server =
+        ServerSession::generate(verifier, size, &mut SecretRng::new(5, mark)).map_err(err)?;
     let block_b64 = "c2VjcmV0IGJsb2NrIG9mIHRoZSBzZXJ2ZXI=";
-    let challenge = ServerChallenge::parse(&server.salt_hex(), &server.public_hex(), block_b64)
-        .map_err(err)?;
+    let challenge =
+        ServerChallenge::parse(&server.salt_hex(), &server.public_hex(), block_b64).map_err(err)?;
     let client = Ephemeral::from_private_bytes(&bytes(6, size.bytes(), mark)).map_err(err)?;
     let password = Password::new(text("correct horse battery", mark));
     let claim = client
@@ -213,7 +213,11 @@ fn client_secret_hash(mark: bool) -> Outcome {
         "1example23456789abcdefghijklmnopqrstuvwxyz0123456789ab",
         mark,
     ));
-    Ok(vec![secret_hash(&secret, "alice@example.com", "1example23456789")])
+    Ok(vec![secret_hash(
+        &secret,
+        "alice@example.com",
+        "1example23456789",
+    )])
 }
 
 /// The old padHex: `position` of the first non-zero byte and a branch on its top bit. Leaks.
@@ -311,7 +315,11 @@ fn main() -> ExitCode {
         println!(
             "{:>3} memcheck errors  {}  {}",
             found,
-            if same { "same results" } else { "RESULTS DIFFER" },
+            if same {
+                "same results"
+            } else {
+                "RESULTS DIFFER"
+            },
             check.name
         );
         if !same {
@@ -337,7 +345,11 @@ fn main() -> ExitCode {
             println!(
                 "{:>3} memcheck errors  {}  {}",
                 found,
-                if found > 0 { "caught, as it must be" } else { "NOT CAUGHT" },
+                if found > 0 {
+                    "caught, as it must be"
+                } else {
+                    "NOT CAUGHT"
+                },
                 name
             );
             failed |= found == 0;

@@ -54,10 +54,30 @@ pub(crate) fn errors() -> u64 {
 /// Marks `bytes` undefined: memcheck then reports every branch, address or system call that
 /// depends on them, or on anything computed from them.
 pub(crate) fn secret(bytes: &[u8]) {
-    request(0, [MAKE_MEM_UNDEFINED, bytes.as_ptr() as u64, bytes.len() as u64, 0, 0, 0]);
+    request(
+        0,
+        [
+            MAKE_MEM_UNDEFINED,
+            bytes.as_ptr() as u64,
+            bytes.len() as u64,
+            0,
+            0,
+            0,
+        ],
+    );
 }
 
 /// Marks `bytes` defined again: a value computed from secrets that is public.
 pub(crate) fn public(bytes: &mut [u8]) {
-    request(0, [MAKE_MEM_DEFINED, bytes.as_ptr() as u64, bytes.len() as u64, 0, 0, 0]);
+    request(
+        0,
+        [
+            MAKE_MEM_DEFINED,
+            bytes.as_ptr() as u64,
+            bytes.len() as u64,
+            0,
+            0,
+            0,
+        ],
+    );
 }
