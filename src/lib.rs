@@ -37,6 +37,9 @@ pub use json::JSON_FORM_VERSION;
 pub use secret::{ClientSecret, Password, RefreshToken, SecretBytes};
 pub use secret_hash::secret_hash;
 pub use srp::PrivateSize;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub use srp::math::short_exponents::set as fuzzing_short_exponents;
 pub use time::UnixTime;
 pub use wire::{
     CONTENT_TYPE, MAX_CHALLENGE_PARAMETERS, MAX_NAME_CHARS, MAX_PARAMETER_CHARS, MAX_REPLY_BYTES,

@@ -53,6 +53,11 @@ fn srp_server_values() {
 }
 
 #[test]
+fn arithmetic() {
+    replay("arithmetic", harness::arithmetic::run);
+}
+
+#[test]
 fn timestamp() {
     replay("timestamp", harness::timestamp::run);
 }

@@ -84,6 +84,32 @@ pub(crate) const R2_HEX: &str = concat!(
     "4F30B920E5C1DB663587F06960E7F1382697CA9138D241CD",
 );
 
+/// The fuzz targets' cheaper mode. Under `cfg(fuzzing)` (set by cargo-fuzz, never by a
+/// normal build) a harness can ask, input by input, for every exponent operand (`a`, `b`,
+/// `x`, `u`) to be cut to its low 8 bytes before it is used: the SRP-heavy targets then run
+/// several times more inputs through the same code, client and server still agree, and the
+/// harness's model cuts the same way. Without `cfg(fuzzing)` this is the identity.
+pub(crate) mod short_exponents {
+    #[cfg(fuzzing)]
+    static ON: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+    /// Turns the cut on or off for what follows (the fuzz harness, once per input).
+    #[cfg(fuzzing)]
+    pub fn set(on: bool) {
+        ON.store(on, core::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// `bytes`, or their last 8 while the cut is on.
+    #[inline]
+    pub(super) fn cut(bytes: &[u8]) -> &[u8] {
+        #[cfg(fuzzing)]
+        if ON.load(core::sync::atomic::Ordering::Relaxed) {
+            return bytes.get(bytes.len().saturating_sub(8)..).unwrap_or(bytes);
+        }
+        bytes
+    }
+}
+
 /// A secret exponent with its public bit bound. Wiped on drop.
 pub(crate) struct Exponent {
     /// Little-endian bytes; every bit at or above `bits` is zero.
@@ -105,6 +131,7 @@ impl Exponent {
         if bytes.len() > MAX_PRIVATE_LEN {
             return None;
         }
+        let bytes = short_exponents::cut(bytes);
         let mut le = [0u8; EXP_LEN];
         for (dst, &src) in le.iter_mut().zip(bytes.iter().rev()) {
             *dst = src;
@@ -119,6 +146,11 @@ impl Exponent {
     /// one bit more than the longer of `a` and the 512-bit `u·x`.
     fn a_plus_ux(a: &[u8], u: &[u8; 32], x: &[u8; 32]) -> Option<Self> {
         let mut e = Self::from_be(a)?;
+        let (a, u, x) = (
+            short_exponents::cut(a),
+            short_exponents::cut(u),
+            short_exponents::cut(x),
+        );
         // Schoolbook u·x on bytes, every product added in a fixed order.
         let mut ux = Zeroizing::new([0u32; 64]);
         for (i, &ui) in u.iter().rev().enumerate() {
@@ -135,17 +167,21 @@ impl Exponent {
             *byte = v.to_le_bytes()[0];
             carry = v >> 8;
         }
-        e.bits = 8 * a.len().max(64) + 1;
+        e.bits = 8 * a.len().max(u.len() + x.len()) + 1;
         Some(e)
     }
 
     /// An exponent from a public 32-byte value (`u`).
     fn public(bytes: &[u8; 32]) -> Self {
+        let bytes = short_exponents::cut(bytes);
         let mut le = [0u8; EXP_LEN];
         for (dst, &src) in le.iter_mut().zip(bytes.iter().rev()) {
             *dst = src;
         }
-        Self { le, bits: 256 }
+        Self {
+            le,
+            bits: 8 * bytes.len(),
+        }
     }
 
     /// The bit bound.

@@ -577,9 +577,16 @@ impl std::fmt::Debug for Runner {
     }
 }
 
-/// Whether `needle` occurs in `hay`.
+/// Whether `needle` occurs in `hay`. The first byte is compared before the rest: every slice
+/// comparison is a `memcmp` that libFuzzer intercepts, a quarter of the `server` target's
+/// time when each window was compared whole.
 pub fn contains(hay: &[u8], needle: &str) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+    let needle = needle.as_bytes();
+    let Some(&first) = needle.first() else {
+        return true;
+    };
+    hay.windows(needle.len())
+        .any(|w| w.first() == Some(&first) && w == needle)
 }
 
 impl Runner {

@@ -595,5 +595,41 @@ pub fn all(vectors: &Path) -> Vec<Seed> {
     for (name, bytes) in server_seeds() {
         seeds.push(("server", name, bytes));
     }
+    for (name, bytes) in arithmetic_seeds() {
+        seeds.push(("arithmetic", name, bytes));
+    }
     seeds
+}
+
+/// Seeds of `arithmetic`: each operation on every pair of edge values (`operand`'s choice
+/// `4·i` is edge i) and each exponent kind.
+fn arithmetic_seeds() -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for i in 0..10u8 {
+        for j in 0..10u8 {
+            let mut o = Output::default();
+            o.byte(0).byte(4 * i).byte(4 * j);
+            out.push((format!("mul-{i}-{j}"), o.data));
+        }
+        let mut o = Output::default();
+        o.byte(1).byte(4 * i);
+        out.push((format!("sqr-{i}"), o.data));
+    }
+    // Exponent kinds: 32, 128, 512 and 513 bytes of ones, 32 bytes of zeros, a short one of
+    // input bytes.
+    for (k, kind) in [0u8, 3, 32 + 4, 5, 64, 128 + 6].into_iter().enumerate() {
+        for op in 5..8u8 {
+            let mut o = Output::default();
+            o.byte(op);
+            if op == 5 {
+                o.byte(4 * 3).byte(0);
+            }
+            o.byte(kind).byte(8).bytes(255, &[0xa5; 8]);
+            if op == 7 {
+                o.byte(u8::from(k % 2 == 1));
+            }
+            out.push((format!("op{op}-kind{k}"), o.data));
+        }
+    }
+    out
 }

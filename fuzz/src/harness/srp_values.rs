@@ -21,6 +21,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use num_bigint::{BigInt, BigUint, Sign};
 use sha2::{Digest, Sha256};
 
+use super::cut;
 use super::input::Input;
 use super::script::{SALT_HEX, SECRET_BLOCK, SRP_B_HEX};
 use super::timestamp::expected_timestamp;
@@ -127,6 +128,7 @@ fn oracle(
     b_hex: &str,
     block: &str,
     now: UnixTime,
+    short: bool,
 ) -> Result<Expected, Error> {
     let salt = model_hex("SALT", salt_hex, true)?;
     let b_int = model_hex("SRP_B", b_hex, false)?;
@@ -137,17 +139,17 @@ fn oracle(
     }
     let block_bytes = model_base64("SECRET_BLOCK", block, MAX_SECRET_BLOCK_CHARS)?;
     let timestamp = expected_timestamp(now.0).ok_or(Misuse::TimeOutOfRange)?;
-    let a = BigUint::from_bytes_be(a);
+    let a = BigUint::from_bytes_be(cut(a, short));
     let big_a = g().modpow(&a, &n);
     let u: [u8; 32] = Sha256::new()
         .chain_update(pad_u(&big_a))
         .chain_update(pad_u(&b))
         .finalize()
         .into();
-    let u_int = BigUint::from_bytes_be(&u);
-    if u_int == BigUint::ZERO {
+    if BigUint::from_bytes_be(&u) == BigUint::ZERO {
         return Err(ProtocolError::IllegalValue("u").into());
     }
+    let u_int = BigUint::from_bytes_be(cut(&u, short));
     let inner = Sha256::new()
         .chain_update(realm.as_bytes())
         .chain_update(user.as_bytes())
@@ -159,14 +161,14 @@ fn oracle(
         .chain_update(inner)
         .finalize()
         .into();
-    let x_int = BigUint::from_bytes_be(&x);
+    let x_int = BigUint::from_bytes_be(cut(&x, short));
     let kv = (k() * g().modpow(&x_int, &n)) % &n;
     let base = ((&b % &n) + &n - kv) % &n;
     if base == BigUint::ZERO {
         return Err(ProtocolError::IllegalValue("SRP_B").into());
     }
     let s = base.modpow(&(a + &u_int * &x_int), &n);
-    let u_padded = pad_u(&u_int);
+    let u_padded = pad_u(&BigUint::from_bytes_be(&u));
     let s_padded = pad_u(&s);
     let mut key = [0u8; 16];
     hkdf::Hkdf::<Sha256>::new(Some(&u_padded), &s_padded)
@@ -187,7 +189,14 @@ fn oracle(
 }
 
 /// `SRP_B` as the input chooses it: raw text, or a value next to the interesting ones.
-fn choose_b(inp: &mut Input<'_>, password: &str, realm: &str, user: &str, salt: &str) -> String {
+fn choose_b(
+    inp: &mut Input<'_>,
+    password: &str,
+    realm: &str,
+    user: &str,
+    salt: &str,
+    short: bool,
+) -> String {
     let n = n();
     let hex = |v: &BigUint| v.to_str_radix(16);
     match inp.byte() % 12 {
@@ -209,12 +218,12 @@ fn choose_b(inp: &mut Input<'_>, password: &str, realm: &str, user: &str, salt: 
                 .chain_update(b":")
                 .chain_update(password.as_bytes())
                 .finalize();
-            let x = BigUint::from_bytes_be(
-                &Sha256::new()
-                    .chain_update(pad(&salt))
-                    .chain_update(inner)
-                    .finalize(),
-            );
+            let x: [u8; 32] = Sha256::new()
+                .chain_update(pad(&salt))
+                .chain_update(inner)
+                .finalize()
+                .into();
+            let x = BigUint::from_bytes_be(cut(&x, short));
             let kv = (k() * g().modpow(&x, &n)) % &n;
             hex(&(kv + n * BigUint::from(inp.byte() % 3)))
         }
@@ -247,14 +256,14 @@ fn private(inp: &mut Input<'_>) -> Vec<u8> {
     a
 }
 
-fn client(inp: &mut Input<'_>) {
+fn client(inp: &mut Input<'_>, short: bool) {
     let a = private(inp);
     let pool_name = inp.string(24);
     let pool = format!("us-east-1_{pool_name}");
     let user = inp.string(64);
     let password = inp.string(64);
     let salt = choose_salt(inp);
-    let b = choose_b(inp, &password, &pool_name, &user, &salt);
+    let b = choose_b(inp, &password, &pool_name, &user, &salt, short);
     let block = choose_block(inp);
     let now = UnixTime(if inp.bool() { inp.u64() } else { 1_800_000_000 });
     let Ok(identity) = Identity::user(&pool, &user) else {
@@ -262,7 +271,9 @@ fn client(inp: &mut Input<'_>) {
         return;
     };
     let eph = Ephemeral::from_private_bytes(&a).expect("a non-zero value of at most 128 bytes");
-    let want = oracle(&a, &pool_name, &user, &password, &salt, &b, &block, now);
+    let want = oracle(
+        &a, &pool_name, &user, &password, &salt, &b, &block, now, short,
+    );
     let got = ServerChallenge::parse(&salt, &b, &block).and_then(|challenge| {
         let padded = challenge.salt_padded().to_vec();
         let again = ServerChallenge::parse(&salt, &b, &block).expect("parse is deterministic");
@@ -445,9 +456,10 @@ fn verify_arbitrary(inp: &mut Input<'_>) {
 
 /// The target.
 pub fn run(data: &[u8]) {
+    let short = super::short_exponents(data);
     let mut inp = Input::new(data);
     match inp.byte() % 4 {
-        0 => client(&mut inp),
+        0 => client(&mut inp, short),
         1 => from_config(&mut inp),
         2 => round_trip(&mut inp),
         _ => verify_arbitrary(&mut inp),

@@ -210,6 +210,7 @@ fn has_float(v: &Value) -> bool {
 
 /// The target.
 pub fn run(data: &[u8]) {
+    super::short_exponents(data);
     let mut inp = Input::new(data);
     let i = inp.byte();
     let flags = inp.byte();
