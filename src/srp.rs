@@ -156,20 +156,22 @@ impl core::fmt::Debug for PowersOfG {
 }
 
 /// The 3072-bit arithmetic itself, for the differential fuzz target and the benchmarks: not
-/// part of the stable API. Every integer is unsigned big-endian bytes; results are fully
-/// reduced, 384 bytes.
+/// part of the stable API. Every integer is unsigned big-endian bytes; results are 384 bytes,
+/// fully reduced but for the raw Montgomery products of two values both at or above N.
 #[doc(hidden)]
 pub mod arith {
     use super::PowersOfG;
     use super::math::{N_LEN, arith};
 
-    /// The raw Montgomery product `a·b·R⁻¹ mod N` of two values below R = 2^3072.
+    /// The raw Montgomery product `a·b·R⁻¹ mod N` of two values below R = 2^3072: below N
+    /// when one of them is (otherwise below R, congruent, and below N but for a fraction of
+    /// about 2^-65).
     #[must_use]
     pub fn mont_mul(a: &[u8; N_LEN], b: &[u8; N_LEN]) -> [u8; N_LEN] {
         arith::mont_mul(a, b)
     }
 
-    /// The raw Montgomery square `a²·R⁻¹ mod N` of a value below R.
+    /// The raw Montgomery square `a²·R⁻¹ mod N` of a value below R: below N when `a` is.
     #[must_use]
     pub fn mont_sqr(a: &[u8; N_LEN]) -> [u8; N_LEN] {
         arith::mont_sqr(a)

@@ -22,7 +22,8 @@ mod valgrind;
 use std::process::ExitCode;
 
 use cognito_signin::srp::{
-    Ephemeral, Identity, PowersOfG, PrivateSize, ServerChallenge, ServerSession, Verifier, arith,
+    Ephemeral, Identity, PowersOfG, PrivateSize, ServerChallenge, ServerEphemeral, ServerSession,
+    Verifier, arith,
 };
 use cognito_signin::{ClientSecret, DeviceRegistration, Password, UnixTime, secret_hash};
 
@@ -119,13 +120,15 @@ fn public_key(len: usize, own_table: bool, mark: bool) -> Outcome {
     Ok(vec![eph.public_hex()])
 }
 
-/// The raw arithmetic's output, marked public by this program: the table-free `g^e` and the
+/// The raw arithmetic's output, marked public by this program: the table-free `g^e` (the path
+/// of `A` in builds without std and without a table) for 256- and 1024-bit exponents, and the
 /// variable-base `base^e`, secret exponent, public base.
 fn ladders(mark: bool) -> Outcome {
     let e = bytes(2, 32, mark);
+    let long = bytes(8, 128, mark);
     let base = bytes(3, 384, false);
     let mut out = Vec::new();
-    for value in [arith::pow2(&e), arith::pow(&base, &e)] {
+    for value in [arith::pow2(&e), arith::pow2(&long), arith::pow(&base, &e)] {
         let mut value = value.ok_or("an input was refused")?;
         valgrind::public(&mut value);
         out.push(hex(&value));
@@ -137,17 +140,24 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A whole SRP exchange: the server's `B` (its `b` secret), the client's claim (`a` and the
-/// password secret), the server's check of the claim and of a forged one.
-fn exchange(identity: &Identity<'_>, size: PrivateSize, mark: bool) -> Outcome {
+/// A whole SRP exchange: the server's `B` (its `b` secret; `g^b` computed ahead in a
+/// `ServerEphemeral` when `ahead`), the client's claim (`a` and the password secret), the
+/// server's check of the claim and of a forged one.
+fn exchange(identity: &Identity<'_>, size: PrivateSize, ahead: bool, mark: bool) -> Outcome {
     // The verifier is made unmarked: it is the server's stored record, not this run's secret.
     let verifier = Verifier::generate(
         identity,
         &Password::new("correct horse battery"),
         &mut SecretRng::new(4, false),
     );
-    let server =
-        ServerSession::generate(verifier, size, &mut SecretRng::new(5, mark)).map_err(err)?;
+    let mut rng = SecretRng::new(5, mark);
+    let server = if ahead {
+        let ephemeral = ServerEphemeral::generate(size, &mut rng).map_err(err)?;
+        ServerSession::from_ephemeral(verifier, ephemeral)
+    } else {
+        ServerSession::generate(verifier, size, &mut rng)
+    }
+    .map_err(err)?;
     let block_b64 = "c2VjcmV0IGJsb2NrIG9mIHRoZSBzZXJ2ZXI=";
     let challenge =
         ServerChallenge::parse(&server.salt_hex(), &server.public_hex(), block_b64).map_err(err)?;
@@ -185,8 +195,8 @@ fn exchange(identity: &Identity<'_>, size: PrivateSize, mark: bool) -> Outcome {
     ])
 }
 
-fn user_exchange(size: PrivateSize, mark: bool) -> Outcome {
-    exchange(&Identity::user(POOL, USER).map_err(err)?, size, mark)
+fn user_exchange(size: PrivateSize, ahead: bool, mark: bool) -> Outcome {
+    exchange(&Identity::user(POOL, USER).map_err(err)?, size, ahead, mark)
 }
 
 /// ConfirmDevice: the device password (secret), its salt and verifier (public).
@@ -204,7 +214,12 @@ fn confirm_device(mark: bool) -> Outcome {
 
 /// A device's own SRP exchange, with its device password secret.
 fn device_exchange(mark: bool) -> Outcome {
-    exchange(&Identity::device(GROUP, DEVICE), PrivateSize::Bits256, mark)
+    exchange(
+        &Identity::device(GROUP, DEVICE),
+        PrivateSize::Bits256,
+        false,
+        mark,
+    )
 }
 
 /// SECRET_HASH with the client secret secret.
@@ -270,16 +285,20 @@ const CHECKS: &[Check] = &[
         run: |m| public_key(128, true, m),
     },
     Check {
-        name: "g^e without a table, and base^e (fixed windows)",
+        name: "g^e without a table (256- and 1024-bit e), and base^e (fixed windows)",
         run: ladders,
     },
     Check {
         name: "user SRP, 256-bit a and b: B, x, S, padHex(S), HKDF, claim, server check",
-        run: |m| user_exchange(PrivateSize::Bits256, m),
+        run: |m| user_exchange(PrivateSize::Bits256, false, m),
     },
     Check {
         name: "user SRP, 1024-bit a and b",
-        run: |m| user_exchange(PrivateSize::Bits1024, m),
+        run: |m| user_exchange(PrivateSize::Bits1024, false, m),
+    },
+    Check {
+        name: "user SRP, the server's g^b computed ahead (ServerEphemeral, from_ephemeral)",
+        run: |m| user_exchange(PrivateSize::Bits256, true, m),
     },
     Check {
         name: "device SRP (DEVICE_PASSWORD_VERIFIER), the device password secret",

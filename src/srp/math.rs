@@ -270,10 +270,11 @@ pub(crate) fn server_public(k: &[u8; 32], v: &[u8], b: &[u8]) -> Option<[u8; N_L
 }
 
 /// Server side: `B = (k·v + g^b) mod N` from a `g^b` computed ahead ([`pow_g`]).
-pub(crate) fn server_public_from(k: &[u8; 32], v: &[u8], g_b: &[u8]) -> Option<[u8; N_LEN]> {
+pub(crate) fn server_public_from(k: &[u8; 32], v: &[u8], g_b: &[u8; N_LEN]) -> Option<[u8; N_LEN]> {
     let k = reduce_public(k)?;
     let v = reduce_public(v)?;
-    let g_b = reduce_public(g_b)?;
+    // `g^b` is secret: read at its full, fixed length, never stripped of leading zeros.
+    let g_b = Fe::from_be_bytes(g_b)?;
     Some(k.mul(&v).add(&g_b).be_bytes())
 }
 

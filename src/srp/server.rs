@@ -207,7 +207,7 @@ impl ServerEphemeral {
     }
 }
 
-/// `padHex(u)` and `padHex(S)` of one server run for one `SRP_A`: the exponentiations of
+/// `padHex(u)` and `S` of one server run for one `SRP_A`: the exponentiations of
 /// [`ServerSession::verify`] done ahead ([`ServerSession::compute_premaster`]), so that
 /// [`ServerSession::verify_premaster`] needs only hashes. `S` is secret: wiped on drop,
 /// `Debug` shows nothing.
@@ -297,9 +297,10 @@ impl ServerSession {
     /// # Errors
     /// [`Misuse::BadPrivateValue`](crate::Misuse::BadPrivateValue) if `B` would be zero.
     pub fn from_ephemeral(verifier: Verifier, ephemeral: ServerEphemeral) -> Result<Self, Error> {
-        let mut big_b =
-            math::server_public_from(&K, &verifier.v_padded, ephemeral.g_b.expose_secret())
-                .ok_or(crate::error::Misuse::BadPrivateValue)?;
+        let mut big_b = <&[u8; math::N_LEN]>::try_from(ephemeral.g_b.expose_secret())
+            .ok()
+            .and_then(|g_b| math::server_public_from(&K, &verifier.v_padded, g_b))
+            .ok_or(crate::error::Misuse::BadPrivateValue)?;
         crate::ct::declassify(&mut big_b);
         let first = big_b.iter().position(|&x| x != 0).unwrap_or(big_b.len());
         if first == big_b.len() {

@@ -624,7 +624,11 @@ fn arithmetic_seeds() -> Vec<(String, Vec<u8>)> {
             if op == 5 {
                 o.byte(4 * 3).byte(0);
             }
-            o.byte(kind).byte(8).bytes(255, &[0xa5; 8]);
+            o.byte(kind);
+            if kind == 64 {
+                // The short kind reads its length and its bytes.
+                o.byte(8).bytes(255, &[0xa5; 8]);
+            }
             if op == 7 {
                 o.byte(u8::from(k % 2 == 1));
             }

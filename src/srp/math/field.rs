@@ -153,7 +153,9 @@ fn set(m: &mut Limbs, k: usize, value: Limb) {
     }
 }
 
-/// Montgomery product `a·b·R⁻¹ mod N` of two values below R, fully reduced (below N).
+/// Montgomery product `a·b·R⁻¹ mod N` of two values below R, with one conditional
+/// subtraction: below N whenever a·b < N·R (always in this crate, where one operand is below
+/// N); otherwise below R and congruent, and below N but for a fraction of about 2^-65.
 fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
     #[cfg(test)]
     trace::record(Op::Mul);
@@ -185,7 +187,7 @@ fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
     sub_n_if_needed(&t, acc.carry())
 }
 
-/// Montgomery square `a²·R⁻¹ mod N` of a value below R, fully reduced. Each product
+/// Montgomery square `a²·R⁻¹ mod N` of a value below R, reduced as [`mont_mul`]. Each product
 /// `a_i·a_j` with i ≠ j is computed once, against a pre-doubled copy of `a`:
 /// 2·Σ_{i<j} a_i·a_j·B^{i+j} = Σ_{i<j} d_i·a_j·B^{i+j} + Σ_j c_j·a_j·B^{2j}, where
 /// d = 2a mod B^LIMBS limb by limb and c_j is the bit shifted out of limb j−1 into limb j.
