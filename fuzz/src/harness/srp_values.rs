@@ -118,6 +118,21 @@ struct Expected {
     signature: String,
 }
 
+/// `x = H(padHex(salt) | H(realm | user | ":" | password))`.
+fn model_x(realm: &str, user: &str, password: &str, salt: &BigInt) -> [u8; 32] {
+    let inner = Sha256::new()
+        .chain_update(realm.as_bytes())
+        .chain_update(user.as_bytes())
+        .chain_update(b":")
+        .chain_update(password.as_bytes())
+        .finalize();
+    Sha256::new()
+        .chain_update(pad(salt))
+        .chain_update(inner)
+        .finalize()
+        .into()
+}
+
 #[allow(clippy::too_many_arguments)]
 fn oracle(
     a: &[u8],
@@ -150,17 +165,7 @@ fn oracle(
         return Err(ProtocolError::IllegalValue("u").into());
     }
     let u_int = BigUint::from_bytes_be(cut(&u, short));
-    let inner = Sha256::new()
-        .chain_update(realm.as_bytes())
-        .chain_update(user.as_bytes())
-        .chain_update(b":")
-        .chain_update(password.as_bytes())
-        .finalize();
-    let x: [u8; 32] = Sha256::new()
-        .chain_update(pad(&salt))
-        .chain_update(inner)
-        .finalize()
-        .into();
+    let x = model_x(realm, user, password, &salt);
     let x_int = BigUint::from_bytes_be(cut(&x, short));
     let kv = (k() * g().modpow(&x_int, &n)) % &n;
     let base = ((&b % &n) + &n - kv) % &n;
@@ -212,17 +217,7 @@ fn choose_b(
             let Ok(salt) = model_hex("SALT", salt, true) else {
                 return inp.string(64);
             };
-            let inner = Sha256::new()
-                .chain_update(realm.as_bytes())
-                .chain_update(user.as_bytes())
-                .chain_update(b":")
-                .chain_update(password.as_bytes())
-                .finalize();
-            let x: [u8; 32] = Sha256::new()
-                .chain_update(pad(&salt))
-                .chain_update(inner)
-                .finalize()
-                .into();
+            let x = model_x(realm, user, password, &salt);
             let x = BigUint::from_bytes_be(cut(&x, short));
             let kv = (k() * g().modpow(&x, &n)) % &n;
             hex(&(kv + n * BigUint::from(inp.byte() % 3)))
