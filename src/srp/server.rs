@@ -181,7 +181,7 @@ impl Verifier {
 #[derive(Clone)]
 pub struct ServerEphemeral {
     b: SecretBytes,
-    g_b: SecretBytes,
+    g_b: Zeroizing<[u8; math::N_LEN]>,
 }
 
 impl fmt::Debug for ServerEphemeral {
@@ -200,10 +200,7 @@ impl ServerEphemeral {
         let b = draw_private(size, rng)?;
         let g_b =
             math::pow_g(b.expose_secret(), None).ok_or(crate::error::Misuse::BadPrivateValue)?;
-        Ok(Self {
-            b,
-            g_b: SecretBytes::new(g_b.to_vec()),
-        })
+        Ok(Self { b, g_b })
     }
 }
 
@@ -297,9 +294,7 @@ impl ServerSession {
     /// # Errors
     /// [`Misuse::BadPrivateValue`](crate::Misuse::BadPrivateValue) if `B` would be zero.
     pub fn from_ephemeral(verifier: Verifier, ephemeral: ServerEphemeral) -> Result<Self, Error> {
-        let mut big_b = <&[u8; math::N_LEN]>::try_from(ephemeral.g_b.expose_secret())
-            .ok()
-            .and_then(|g_b| math::server_public_from(&K, &verifier.v_padded, g_b))
+        let mut big_b = math::server_public_from(&K, &verifier.v_padded, &ephemeral.g_b)
             .ok_or(crate::error::Misuse::BadPrivateValue)?;
         crate::ct::declassify(&mut big_b);
         let first = big_b.iter().position(|&x| x != 0).unwrap_or(big_b.len());

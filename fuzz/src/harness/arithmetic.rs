@@ -34,22 +34,35 @@ fn be384(value: &BigUint) -> [u8; LEN] {
     out
 }
 
+/// R = 2^3072.
+fn r() -> &'static BigUint {
+    static R: OnceLock<BigUint> = OnceLock::new();
+    R.get_or_init(|| BigUint::from(1u8) << 3072)
+}
+
+/// The edge values, built once per process.
+fn edges() -> &'static [BigUint; 10] {
+    static EDGES: OnceLock<[BigUint; 10]> = OnceLock::new();
+    EDGES.get_or_init(|| {
+        let (n, r) = (n(), r());
+        [
+            BigUint::ZERO,
+            BigUint::from(1u8),
+            BigUint::from(2u8),
+            n - 1u8,
+            n.clone(),
+            n + 1u8,
+            r - n,
+            r - 1u8,
+            n >> 1,
+            BigUint::from(u64::MAX),
+        ]
+    })
+}
+
 /// An operand below 2^3072: an edge value, one next to it, or bytes of the input.
 fn operand(inp: &mut Input<'_>) -> [u8; LEN] {
-    let n = n();
-    let r: BigUint = BigUint::from(1u8) << 3072;
-    let edges = [
-        BigUint::ZERO,
-        BigUint::from(1u8),
-        BigUint::from(2u8),
-        n - 1u8,
-        n.clone(),
-        n + 1u8,
-        &r - n,
-        &r - 1u8,
-        n >> 1,
-        BigUint::from(u64::MAX),
-    ];
+    let (edges, r) = (edges(), r());
     let choice = inp.byte();
     match choice % 4 {
         0 => be384(&edges[usize::from(choice / 4) % edges.len()]),
@@ -58,7 +71,7 @@ fn operand(inp: &mut Input<'_>) -> [u8; LEN] {
             let base = &edges[usize::from(choice / 4) % edges.len()];
             let delta = BigUint::from(inp.u16());
             let v = if inp.bool() {
-                (base + delta) % &r
+                (base + delta) % r
             } else if *base >= delta {
                 base - delta
             } else {
