@@ -1,0 +1,130 @@
+//! The native half of the `cognito_signin` Python package: the JSON conversation of
+//! `cognito-signin-json` as a Python class.
+//!
+//! Everything crosses the boundary as text in the core's JSON form; the Python half
+//! (`python/cognito_signin/`) turns that text into small typed classes. This module adds no
+//! protocol logic. It does three things of its own:
+//!
+//! - the random source is the operating system's generator;
+//! - the interpreter lock is released while the machine computes (the SRP arithmetic of
+//!   `start`, `handle` and `answer`), so other Python threads run meanwhile;
+//! - every error is raised as `NativeError(error_json, final)`, with the error in the JSON
+//!   form, which the Python half maps to its exception classes.
+//!
+//! The text Python passes in (a start or an answer that holds a password, a reply that holds
+//! tokens) is copied into Rust strings that are wiped when the call returns; the text handed
+//! back is wiped on the Rust side once Python has its own copy.
+
+use cognito_signin_json::Conversation;
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use rand::rngs::SysRng;
+use rand_core::UnwrapErr;
+use zeroize::Zeroizing;
+
+create_exception!(
+    _native,
+    NativeError,
+    PyException,
+    "An error of the machine: args are (error JSON text, whether the sign-in is over)."
+);
+
+/// The OS generator; a failure to read it aborts the call rather than signing with weak
+/// randomness (`UnwrapErr` panics, and PyO3 turns the panic into a Python exception).
+fn os_rng() -> UnwrapErr<SysRng> {
+    UnwrapErr(SysRng)
+}
+
+fn raise(e: &cognito_signin_json::CallError) -> PyErr {
+    NativeError::new_err((e.to_json(), e.is_final()))
+}
+
+/// Copies a Python string into a Rust string that is wiped on drop.
+fn text(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Zeroizing<String>> {
+    match value.extract::<String>() {
+        Ok(s) => Ok(Zeroizing::new(s)),
+        Err(_) => Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "{what} must be a str"
+        ))),
+    }
+}
+
+/// A sign-in in progress: the machine of `cognito-signin`, spoken in JSON.
+#[pyclass(module = "cognito_signin._native")]
+#[derive(Debug)]
+pub struct Machine {
+    inner: Conversation,
+}
+
+#[pymethods]
+impl Machine {
+    /// Starts a sign-in: `(config_json, start_json, now)` to `(Machine, request_json)`.
+    #[staticmethod]
+    fn start(
+        py: Python<'_>,
+        config: &Bound<'_, PyAny>,
+        start: &Bound<'_, PyAny>,
+        now: u64,
+    ) -> PyResult<(Self, String)> {
+        let config = text(config, "config")?;
+        let start = text(start, "start")?;
+        let result = py.detach(|| Conversation::start(&config, &start, now, &mut os_rng()));
+        match result {
+            Ok((inner, request)) => Ok((Self { inner }, request.as_str().to_owned())),
+            Err(e) => Err(raise(&e)),
+        }
+    }
+
+    /// Feeds the reply (`reply_json`) to the last request; returns the next step's JSON.
+    fn handle(&mut self, py: Python<'_>, reply: &Bound<'_, PyAny>, now: u64) -> PyResult<String> {
+        let reply = text(reply, "reply")?;
+        let inner = &mut self.inner;
+        let result = py.detach(|| inner.handle(&reply, now, &mut os_rng()));
+        match result {
+            Ok(step) => Ok(step.as_str().to_owned()),
+            Err(e) => Err(raise(&e)),
+        }
+    }
+
+    /// Passes the user's answer (`answer_json`); returns the next step's JSON.
+    fn answer(&mut self, py: Python<'_>, answer: &Bound<'_, PyAny>, now: u64) -> PyResult<String> {
+        let answer = text(answer, "answer")?;
+        let inner = &mut self.inner;
+        let result = py.detach(|| inner.answer(&answer, now, &mut os_rng()));
+        match result {
+            Ok(step) => Ok(step.as_str().to_owned()),
+            Err(e) => Err(raise(&e)),
+        }
+    }
+
+    /// The username used so far: the typed one until the service names the internal one.
+    #[getter]
+    fn username(&self) -> String {
+        self.inner.username().to_owned()
+    }
+
+    /// Whether the sign-in is finished (done or failed).
+    #[getter]
+    fn is_finished(&self) -> bool {
+        self.inner.is_finished()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Machine(username={:?}, finished={})",
+            self.inner.username(),
+            self.inner.is_finished()
+        )
+    }
+}
+
+/// The module `cognito_signin._native`.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Machine>()?;
+    m.add("NativeError", m.py().get_type::<NativeError>())?;
+    m.add("JSON_FORM_VERSION", cognito_signin::JSON_FORM_VERSION)?;
+    m.add("VERSION", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
