@@ -47,7 +47,9 @@ impl CustomAuth for Quiz {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let password = args.next().ok_or("usage: custom_auth_pool PASSWORD [ROUNDS]")?;
+    let password = args
+        .next()
+        .ok_or("usage: custom_auth_pool PASSWORD [ROUNDS]")?;
     let rounds = args.next().map_or(Ok(2), |r| r.parse())?;
     let mut rng = rand::rng();
     let mut pool = UserPool::new("us-east-1_CustomPy1", PoolConfig::default(), &mut rng)?;
@@ -60,10 +62,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     out.flush()?;
     for line in std::io::stdin().lock().lines() {
         let request: Value = serde_json::from_str(&line?)?;
-        let target = request["target"].as_str().unwrap_or_default();
-        let body = request["body"].as_str().unwrap_or_default();
+        let field = |name: &str| {
+            request
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let target = field("target");
+        let body = field("body");
         let now = UnixTime::from(SystemTime::now());
-        let reply = pool.handle(target, body.as_bytes(), now, &mut rng);
+        let reply = pool.handle(&target, body.as_bytes(), now, &mut rng);
         let text = String::from_utf8_lossy(&reply.body);
         let reply = json!({"status": reply.status, "body": text, "errorType": reply.error_type});
         writeln!(out, "{reply}")?;

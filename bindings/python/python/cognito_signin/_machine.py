@@ -76,6 +76,7 @@ class SignIn:
     """
 
     __slots__ = ("_machine",)
+    _machine: _native.Machine
 
     def __init__(self) -> None:
         raise TypeError("use SignIn.start(config, start)")
