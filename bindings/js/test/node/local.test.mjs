@@ -10,8 +10,8 @@ import {
   SignIn,
   TransportError,
   signIn,
-} from '../index.js';
-import { cognito, freshTotp, startServer, totp } from '../../../server/tests/clients/node/server.mjs';
+} from '../../index.js';
+import { cognito, freshTotp, startServer, totp } from '../../../../server/tests/clients/node/server.mjs';
 
 const POOL = 'us-east-1_JsPackage1';
 const CLIENT = 'jspackageclient0000000001';

@@ -4,8 +4,8 @@
 // moto checks no SRP proof, so SRP is tested against the local server only.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ProtocolError, signIn } from '../index.js';
-import { cognito, freshTotp } from '../../../server/tests/clients/node/server.mjs';
+import { ProtocolError, signIn } from '../../index.js';
+import { cognito, freshTotp } from '../../../../server/tests/clients/node/server.mjs';
 
 const MOTO = process.env.COGNITO_TEST_MOTO;
 /** moto gives every user this TOTP secret. */

@@ -8,9 +8,9 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer } from '../../../server/tests/clients/node/server.mjs';
+import { startServer } from '../../../../server/tests/clients/node/server.mjs';
 
-const here = dirname(dirname(fileURLToPath(import.meta.url)));
+const here = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 const POOL = 'us-east-1_JsPacked01';
 const CLIENT = 'jspackedclient00000000001';
 
