@@ -65,6 +65,9 @@ endpoint="http://127.0.0.1:$(head -n 1 "$server_out")/"
 echo "server at $endpoint"
 
 cflags=(-std=c11 -Wall -Wextra -Werror -g)
+step "the README's example compiles"
+cc "${cflags[@]}" -fsyntax-only -Ibindings/c/include bindings/c/examples/sign_in.c
+
 step "C tests with -fsanitize=address,undefined (static library)"
 for t in api signin; do
     cc "${cflags[@]}" -fsanitize=address,undefined -fno-omit-frame-pointer \
