@@ -301,10 +301,10 @@ fn own_error(code: cognito_signin_result, field: Option<&str>) -> String {
 ///
 /// # Safety
 /// `p` is NULL or points to at least 8 readable bytes.
-unsafe fn conversation<'a>(
+unsafe fn conversation_ref<'a>(
     p: *const cognito_signin_conversation,
-) -> Result<&'a mut ConversationBox, cognito_signin_result> {
-    let p = p.cast::<ConversationBox>().cast_mut();
+) -> Result<&'a ConversationBox, cognito_signin_result> {
+    let p = p.cast::<ConversationBox>();
     if p.is_null() {
         return Err(R::NullParameter);
     }
@@ -319,7 +319,22 @@ unsafe fn conversation<'a>(
     }
     // SAFETY: the magic says this is a live box made by `cognito_signin_conversation_new`,
     // and the caller does not use it from two threads at once.
-    Ok(unsafe { &mut *p })
+    Ok(unsafe { &*p })
+}
+
+/// The conversation behind a handle, to change, if the pointer is one.
+///
+/// # Safety
+/// `p` is NULL or points to at least 8 readable bytes.
+unsafe fn conversation_mut<'a>(
+    p: *mut cognito_signin_conversation,
+) -> Result<&'a mut ConversationBox, cognito_signin_result> {
+    // SAFETY: the caller's promise.
+    unsafe { conversation_ref(p) }?;
+    // SAFETY: checked above to be a live box made by `cognito_signin_conversation_new`
+    // (from `Box::into_raw`, so writable); the caller does not use it from two threads at
+    // once.
+    Ok(unsafe { &mut *p.cast::<ConversationBox>() })
 }
 
 /// The step behind a handle, if the pointer is one.
@@ -461,7 +476,7 @@ unsafe fn call(
     f: impl FnOnce(&mut Conversation, &str, &mut Random) -> Result<Zeroizing<String>, CallError>,
 ) -> cognito_signin_result {
     // SAFETY: the caller's promise.
-    let c = match unsafe { conversation(conversation_ptr) } {
+    let c = match unsafe { conversation_mut(conversation_ptr) } {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -597,7 +612,7 @@ pub unsafe extern "C" fn cognito_signin_conversation_free(
 ) {
     let _ = guard(|| {
         // SAFETY: the caller's promise.
-        if let Ok(c) = unsafe { self::conversation(conversation) } {
+        if let Ok(c) = unsafe { conversation_mut(conversation) } {
             c.magic = 0;
             // SAFETY: made by `Box::into_raw` in `cognito_signin_conversation_new`, freed
             // once by the caller's promise.
@@ -632,7 +647,7 @@ pub unsafe extern "C" fn cognito_signin_conversation_start(
 ) -> cognito_signin_result {
     guard(|| {
         // SAFETY: the caller's promise.
-        let c = match unsafe { self::conversation(conversation) } {
+        let c = match unsafe { conversation_mut(conversation) } {
             Ok(c) => c,
             Err(code) => return code,
         };
@@ -755,7 +770,7 @@ pub unsafe extern "C" fn cognito_signin_conversation_is_finished(
 ) -> cognito_signin_result {
     guard(|| {
         // SAFETY: the caller's promise.
-        let c = match unsafe { self::conversation(conversation) } {
+        let c = match unsafe { conversation_ref(conversation) } {
             Ok(c) => c,
             Err(code) => return code,
         };
@@ -788,7 +803,7 @@ pub unsafe extern "C" fn cognito_signin_conversation_username(
 ) -> cognito_signin_result {
     guard(|| {
         // SAFETY: the caller's promise.
-        let c = match unsafe { self::conversation(conversation) } {
+        let c = match unsafe { conversation_ref(conversation) } {
             Ok(c) => c,
             Err(code) => return code,
         };
@@ -824,7 +839,7 @@ pub unsafe extern "C" fn cognito_signin_conversation_last_error(
 ) -> cognito_signin_result {
     guard(|| {
         // SAFETY: the caller's promise.
-        let c = match unsafe { self::conversation(conversation) } {
+        let c = match unsafe { conversation_ref(conversation) } {
             Ok(c) => c,
             Err(code) => return code,
         };
