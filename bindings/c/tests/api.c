@@ -204,6 +204,19 @@ static void handles(void) {
     CHECK_RC(cognito_signin_conversation_handle((cognito_signin_conversation *)step, U8(reply),
                                                 strlen(reply), NOW, &again),
              COGNITO_SIGNIN_RESULT_INVALID_HANDLE);
+    /* Not a handle at all: readable, aligned memory of the wrong content; a misaligned one. */
+    uint64_t garbage[8];
+    memset(garbage, 0xa5, sizeof garbage);
+    CHECK_RC(cognito_signin_conversation_is_finished((const cognito_signin_conversation *)garbage,
+                                                     &finished),
+             COGNITO_SIGNIN_RESULT_INVALID_HANDLE);
+    CHECK_RC(cognito_signin_step_get_type((const cognito_signin_step *)garbage, &type),
+             COGNITO_SIGNIN_RESULT_INVALID_HANDLE);
+    CHECK_RC(cognito_signin_conversation_answer(
+                 (cognito_signin_conversation *)((char *)garbage + 1), U8("{}"), 2, NOW, &again),
+             COGNITO_SIGNIN_RESULT_INVALID_HANDLE);
+    cognito_signin_conversation_free((cognito_signin_conversation *)garbage); /* left alone */
+    cognito_signin_step_free((cognito_signin_step *)((char *)garbage + 3));   /* left alone */
     cognito_signin_conversation_free((cognito_signin_conversation *)step); /* left alone */
     cognito_signin_step_free((cognito_signin_step *)conv);                 /* left alone */
     CHECK_RC(cognito_signin_step_get_type(step, &type), OK);
