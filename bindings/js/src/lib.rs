@@ -70,7 +70,7 @@ fn thrown(e: &CallError) -> JsValue {
 /// `now` in whole Unix seconds, or the core's `timeOutOfRange` for a value that is not a
 /// non-negative finite number.
 fn seconds(now: f64) -> Result<u64, JsValue> {
-    if now.is_finite() && now >= 0.0 && now < 18_446_744_073_709_551_616.0 {
+    if (0.0..18_446_744_073_709_551_616.0).contains(&now) {
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         Ok(now.floor() as u64)
     } else {
