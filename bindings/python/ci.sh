@@ -35,6 +35,8 @@ if [[ ! -x $venv/bin/python || ! -f $stamp || "$(cat "$stamp")" != "$want" ]]; t
     printf '%s' "$want" >"$stamp"
 fi
 py="$venv/bin/python"
+# The build backend runs the venv's maturin.
+export PATH="$venv/bin:$PATH"
 
 step "rustfmt and clippy (cognito-signin-python)"
 cargo fmt -p cognito-signin-python -- --check
