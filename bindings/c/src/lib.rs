@@ -446,19 +446,19 @@ fn step_type(json: &str) -> Option<cognito_signin_step_type> {
 }
 
 /// A step handle holding `text` (wiped when freed).
-fn new_step(mut text: Zeroizing<String>) -> Option<*mut cognito_signin_step> {
+fn new_step(text: Zeroizing<String>) -> Option<*mut cognito_signin_step> {
     let kind = step_type(&text)?;
-    if text.len() == text.capacity() {
-        // Growing in place would leave a copy of the text in the freed buffer.
-        let mut bigger = Zeroizing::new(String::with_capacity(text.len() + 1));
-        bigger.push_str(&text);
-        text = bigger;
-    }
-    text.push('\0');
+    // Into a buffer of the text's size with room for the NUL: the JSON layer writes into a
+    // large one, wiped here as it is dropped, and growing a buffer in place would leave a
+    // copy of the text in the one it frees.
+    let mut sized = Zeroizing::new(String::with_capacity(text.len() + 1));
+    sized.push_str(&text);
+    sized.push('\0');
+    drop(text);
     let boxed = Box::new(StepBox {
         magic: STEP_MAGIC,
         kind,
-        text,
+        text: sized,
     });
     Some(Box::into_raw(boxed).cast())
 }
