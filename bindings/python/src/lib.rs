@@ -13,12 +13,13 @@
 //!
 //! The text Python passes in (a start or an answer that holds a password, a reply that holds
 //! tokens) is copied into Rust strings that are wiped when the call returns; the text handed
-//! back is wiped on the Rust side once Python has its own copy.
+//! back is made into a Python string straight from the wiped buffer (no plain Rust copy).
 
 use cognito_signin_json::Conversation;
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
+use pyo3::types::PyString;
 use rand::rngs::SysRng;
 use rand_core::UnwrapErr;
 use zeroize::Zeroizing;
@@ -61,39 +62,49 @@ pub struct Machine {
 impl Machine {
     /// Starts a sign-in: `(config_json, start_json, now)` to `(Machine, request_json)`.
     #[staticmethod]
-    fn start(
-        py: Python<'_>,
-        config: &Bound<'_, PyAny>,
-        start: &Bound<'_, PyAny>,
+    fn start<'py>(
+        py: Python<'py>,
+        config: &Bound<'py, PyAny>,
+        start: &Bound<'py, PyAny>,
         now: u64,
-    ) -> PyResult<(Self, String)> {
+    ) -> PyResult<(Self, Bound<'py, PyString>)> {
         let config = text(config, "config")?;
         let start = text(start, "start")?;
         let result = py.detach(|| Conversation::start(&config, &start, now, &mut os_rng()));
         match result {
-            Ok((inner, request)) => Ok((Self { inner }, request.as_str().to_owned())),
+            Ok((inner, request)) => Ok((Self { inner }, PyString::new(py, &request))),
             Err(e) => Err(raise(&e)),
         }
     }
 
     /// Feeds the reply (`reply_json`) to the last request; returns the next step's JSON.
-    fn handle(&mut self, py: Python<'_>, reply: &Bound<'_, PyAny>, now: u64) -> PyResult<String> {
+    fn handle<'py>(
+        &mut self,
+        py: Python<'py>,
+        reply: &Bound<'py, PyAny>,
+        now: u64,
+    ) -> PyResult<Bound<'py, PyString>> {
         let reply = text(reply, "reply")?;
         let inner = &mut self.inner;
         let result = py.detach(|| inner.handle(&reply, now, &mut os_rng()));
         match result {
-            Ok(step) => Ok(step.as_str().to_owned()),
+            Ok(step) => Ok(PyString::new(py, &step)),
             Err(e) => Err(raise(&e)),
         }
     }
 
     /// Passes the user's answer (`answer_json`); returns the next step's JSON.
-    fn answer(&mut self, py: Python<'_>, answer: &Bound<'_, PyAny>, now: u64) -> PyResult<String> {
+    fn answer<'py>(
+        &mut self,
+        py: Python<'py>,
+        answer: &Bound<'py, PyAny>,
+        now: u64,
+    ) -> PyResult<Bound<'py, PyString>> {
         let answer = text(answer, "answer")?;
         let inner = &mut self.inner;
         let result = py.detach(|| inner.answer(&answer, now, &mut os_rng()));
         match result {
-            Ok(step) => Ok(step.as_str().to_owned()),
+            Ok(step) => Ok(PyString::new(py, &step)),
             Err(e) => Err(raise(&e)),
         }
     }
