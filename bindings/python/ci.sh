@@ -9,7 +9,7 @@
 # 3. `pip install ./bindings/python` (maturin builds the abi3 wheel, release profile);
 # 4. the local Cognito server and the custom-auth pool (cargo, debug);
 # 5. pytest (the local server, the custom-auth pool, moto started by the tests, bad input);
-# 6. mypy --strict on the package and on the example.
+# 6. mypy --strict on the package, and on the example, the tests and the benchmark.
 #
 # The Rust builds use CARGO_TARGET_DIR when it is set, otherwise target/. Exits non-zero on
 # the first failure.
@@ -59,8 +59,8 @@ step "pytest"
         COGNITO_CUSTOM_POOL_BIN="$target/debug/examples/custom_auth_pool" \
         "$py" -m pytest -p no:cacheprovider --rootdir "$here/tests" -q .)
 
-step "mypy --strict (the package and the example)"
+step "mypy --strict (the package; the example, the tests and the benchmark against it)"
 (cd /tmp && "$venv/bin/mypy" --strict --no-incremental -p cognito_signin)
-(cd "$here" && "$venv/bin/mypy" --strict --no-incremental examples/sign_in.py)
+(cd "$here" && "$venv/bin/mypy" --strict --no-incremental examples/sign_in.py tests bench)
 
 step "ok"

@@ -31,7 +31,7 @@ from typing import Any, Callable, Dict, List
 
 import cognito_signin as cs
 from cognito_signin import Config, SignIn, Start
-from pycognito.aws_srp import AWSSRP, G_HEX, N_HEX, long_to_hex
+from pycognito.aws_srp import AWSSRP, G_HEX, N_HEX, long_to_hex  # type: ignore[import-untyped]
 
 POOL_ID = "us-east-1_Bench0001"
 CLIENT_ID = "benchclient123"

@@ -385,7 +385,7 @@ def moto_rewrite(
         return reply
     params = data.get("ChallengeParameters") if isinstance(data, dict) else None
     text = params.get("MFAS_CAN_SETUP") if isinstance(params, dict) else None
-    if isinstance(text, str) and text.startswith("['"):
+    if isinstance(params, dict) and isinstance(text, str) and text.startswith("['"):
         items = [i.strip().strip("'") for i in text.strip("[]").split(",") if i.strip()]
         params["MFAS_CAN_SETUP"] = json.dumps(items)
         applied.append("MFAS_CAN_SETUP")
