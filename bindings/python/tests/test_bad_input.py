@@ -3,9 +3,10 @@ repr(); device records round-trip through JSON. No server needed."""
 
 from __future__ import annotations
 
+import http.server
 import json
 import threading
-from typing import Any, List
+from typing import Any, Dict, List, Tuple
 
 import pytest
 
@@ -213,3 +214,54 @@ def test_starts_in_threads() -> None:
         t.join()
     assert not errors
     assert len(set(results)) == 20
+
+
+def test_admin_flow_needs_sigv4_in_the_driver() -> None:
+    machine, request = SignIn.start(
+        CONFIG, Start("ADMIN_USER_PASSWORD_AUTH", username="jane", password=PASSWORD)
+    )
+    assert request.operation == "AdminInitiateAuth" and request.sigv4
+
+    def send(r: cs.Request) -> Any:
+        raise AssertionError("an unsigned admin request was sent")
+
+    with pytest.raises(cs.MisuseError) as info:
+        cs.run(machine, request, send, lambda p: {})
+    assert info.value.kind == "needsSigv4"
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    replies: Dict[str, Tuple[int, bytes]] = {
+        "html": (500, b"<html><body>Internal Server Error</body></html>"),
+        "huge": (200, b"{" + b" " * (2 * 1024 * 1024)),
+        "empty": (503, b""),
+    }
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        status, body = self.replies[self.path.strip("/")]
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.mark.parametrize("path", ["html", "huge", "empty"])
+def test_driver_over_http_bad_servers(path: str) -> None:
+    """The driver against a server that answers HTML, an oversized body or nothing: the
+    typed exceptions, never a crash."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/{path}"
+        with pytest.raises((cs.ProtocolError, cs.ServiceError)) as info:
+            cs.sign_in(url, "us-east-1_Example1", "c", "jane", PASSWORD, ask=lambda p: {})
+        assert info.value.final
+        assert PASSWORD not in str(info.value)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
