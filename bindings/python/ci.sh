@@ -5,7 +5,7 @@
 #
 # 1. a venv in target/python-binding-venv with requirements-dev.txt (fully pinned; reused
 #    while the file is unchanged);
-# 2. clippy and rustfmt of the native crate;
+# 2. rustfmt, clippy and rustdoc of the native crate;
 # 3. `pip install ./bindings/python` (maturin builds the abi3 wheel, release profile);
 # 4. the local Cognito server and the custom-auth pool (cargo, debug);
 # 5. pytest (the local server, the custom-auth pool, moto started by the tests, bad input);
@@ -38,9 +38,10 @@ py="$venv/bin/python"
 # The build backend runs the venv's maturin.
 export PATH="$venv/bin:$PATH"
 
-step "rustfmt and clippy (cognito-signin-python)"
+step "rustfmt, clippy and docs (cognito-signin-python)"
 cargo fmt -p cognito-signin-python -- --check
 cargo clippy -p cognito-signin-python --all-targets -- -D warnings
+RUSTDOCFLAGS="-D warnings" cargo doc --quiet -p cognito-signin-python --no-deps
 
 step "pip install ./bindings/python"
 # maturin is pinned in the venv, so the build uses it (no isolated build environment).

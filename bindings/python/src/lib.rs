@@ -15,6 +15,8 @@
 //! tokens) is copied into Rust strings that are wiped when the call returns; the text handed
 //! back is made into a Python string straight from the wiped buffer (no plain Rust copy).
 
+#![deny(missing_docs)]
+
 use cognito_signin_json::Conversation;
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
