@@ -34,6 +34,7 @@
 //!   Error messages and error JSON never hold a secret.
 //! - **Threads.** A handle may move between threads but must not be used by two at once; the
 //!   random callback must not call the library with the same conversation.
+#![deny(missing_docs)]
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
