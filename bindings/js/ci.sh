@@ -27,6 +27,8 @@ fi
 echo "--- the Rust side: clippy, docs, the JSON layer's tests"
 cargo clippy -p cognito-signin-json --all-targets -- -D warnings
 cargo clippy -p cognito-signin-wasm --target wasm32-unknown-unknown -- -D warnings
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=+simd128" \
+    cargo clippy -p cognito-signin-wasm --features arith --target wasm32-unknown-unknown -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc -p cognito-signin-json -p cognito-signin-wasm --no-deps
 cargo test -p cognito-signin-json
 cargo build --quiet -p cognito-signin-server
@@ -35,6 +37,7 @@ export COGNITO_SIGNIN_SERVER_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/cognit
 cd "$here"
 echo "--- npm ci, the build, the declarations (tsc --strict)"
 npm ci --no-audit --no-fund --loglevel=error
+npm run --silent build -- --arith
 npm run --silent build
 npm run --silent test:types
 echo "--- node --test: the local server, moto, the packed tarball"

@@ -183,3 +183,65 @@ impl Machine {
 pub fn json_form_version() -> u32 {
     cognito_signin::JSON_FORM_VERSION
 }
+
+/// The raw arithmetic of the WebAssembly build, for its differential test against BigInt.
+#[cfg(feature = "arith")]
+pub mod arith {
+    use cognito_signin::PrivateSize;
+    use cognito_signin::srp::{PowersOfG, arith};
+    use wasm_bindgen::prelude::*;
+
+    /// Bytes of N.
+    const N_LEN: usize = 384;
+
+    fn array(x: &[u8]) -> Result<[u8; N_LEN], JsValue> {
+        x.try_into()
+            .map_err(|_| JsValue::from_str("need 384 bytes"))
+    }
+
+    /// `a·b·R⁻¹ mod N`, raw.
+    ///
+    /// # Errors
+    /// Operands of another length.
+    #[wasm_bindgen(js_name = arithMontMul)]
+    pub fn mont_mul(a: &[u8], b: &[u8]) -> Result<Vec<u8>, JsValue> {
+        Ok(arith::mont_mul(&array(a)?, &array(b)?).to_vec())
+    }
+
+    /// `a²·R⁻¹ mod N`, raw.
+    ///
+    /// # Errors
+    /// An operand of another length.
+    #[wasm_bindgen(js_name = arithMontSqr)]
+    pub fn mont_sqr(a: &[u8]) -> Result<Vec<u8>, JsValue> {
+        Ok(arith::mont_sqr(&array(a)?).to_vec())
+    }
+
+    /// `base^e mod N`.
+    ///
+    /// # Errors
+    /// Operands beyond 512 bytes.
+    #[wasm_bindgen(js_name = arithPow)]
+    pub fn pow(base: &[u8], e: &[u8]) -> Result<Vec<u8>, JsValue> {
+        arith::pow(base, e)
+            .map(|r| r.to_vec())
+            .ok_or_else(|| JsValue::from_str("too long"))
+    }
+
+    /// `g^e mod N` through the table (`covered` bits of it), or without one.
+    ///
+    /// # Errors
+    /// An exponent beyond 512 bytes.
+    #[wasm_bindgen(js_name = arithPowG)]
+    pub fn pow_g(e: &[u8], table: bool) -> Result<Vec<u8>, JsValue> {
+        static TABLE: std::sync::OnceLock<PowersOfG> = std::sync::OnceLock::new();
+        let r = if table {
+            let table = TABLE.get_or_init(|| PowersOfG::new(PrivateSize::Bits1024));
+            arith::pow_g(e, Some(table))
+        } else {
+            arith::pow2(e)
+        };
+        r.map(|r| r.to_vec())
+            .ok_or_else(|| JsValue::from_str("too long"))
+    }
+}

@@ -33,6 +33,11 @@ impl Acc {
     }
 
     /// Adds the dot product of `x` and `y` (over the shorter length).
+    #[cfg(not(all(
+        target_family = "wasm",
+        target_pointer_width = "32",
+        target_feature = "simd128"
+    )))]
     #[inline(always)]
     pub(super) fn dot(&mut self, x: &[Limb], y: &[Limb]) {
         for (&a, &b) in x.iter().zip(y) {
@@ -41,6 +46,11 @@ impl Acc {
     }
 
     /// Adds the dot products of `x` with `y` and of `p` with `q`, all four of the same length.
+    #[cfg(not(all(
+        target_family = "wasm",
+        target_pointer_width = "32",
+        target_feature = "simd128"
+    )))]
     #[inline(always)]
     pub(super) fn dot2(&mut self, x: &[Limb], y: &[Limb], p: &[Limb], q: &[Limb]) {
         for ((&a, &b), (&c, &d)) in x.iter().zip(y).zip(p.iter().zip(q)) {
@@ -79,5 +89,198 @@ impl Acc {
     #[inline(always)]
     pub(super) fn carry(&self) -> Limb {
         ((self.lo >> BITS) + self.hi) as Limb
+    }
+}
+
+/// The dot products four limbs at a time with WebAssembly's 128-bit SIMD, for builds that
+/// enable `simd128` (`-C target-feature=+simd128`; every current browser and Node ≥ 16.4).
+///
+/// `extmul` forms two 64-bit products per instruction; their low and high halves are summed
+/// lane by lane, as [`Acc`] sums them, and folded into it when a dot product ends. The
+/// operands are read as whole vectors from [`Shifted`] copies, one per alignment, because a
+/// dot product's windows start at every limb position while vectors load safely only from
+/// arrays of vectors. The same instructions run whatever the values; which copy and which
+/// vectors are read depends on limb positions only. A lane's sums stay below 2^32·2·96,
+/// far from 2^64.
+#[cfg(all(
+    target_family = "wasm",
+    target_pointer_width = "32",
+    target_feature = "simd128"
+))]
+pub(super) mod simd {
+    use core::arch::wasm32::{
+        u32x4, u64x2, u64x2_add, u64x2_extmul_high_u32x4, u64x2_extmul_low_u32x4,
+        u64x2_extract_lane, u64x2_shr, u64x2_splat, v128, v128_and,
+    };
+
+    use super::{Acc, Limb, MASK};
+
+    /// Limbs in a value mod N.
+    const LIMBS: usize = 3072 / 32;
+    /// Vectors per copy: every window of up to LIMBS limbs from any start fits.
+    const VECTORS: usize = LIMBS / 4 + 1;
+
+    /// Four copies of a limb array as vectors: copy `s` holds limbs `4v + s … 4v + s + 3` in
+    /// its vector `v` (zeros past the end).
+    #[derive(Clone, Copy)]
+    pub(in super::super) struct Shifted([[v128; VECTORS]; 4]);
+
+    /// Limb `i` of `x`, or 0 past its end.
+    #[inline(always)]
+    const fn limb(x: &[Limb; LIMBS], i: usize) -> Limb {
+        if i < LIMBS {
+            #[allow(clippy::indexing_slicing)] // checked just above
+            x[i]
+        } else {
+            0
+        }
+    }
+
+    /// The four limbs from `i`.
+    #[inline(always)]
+    const fn vector(x: &[Limb; LIMBS], i: usize) -> v128 {
+        u32x4(limb(x, i), limb(x, i + 1), limb(x, i + 2), limb(x, i + 3))
+    }
+
+    impl Shifted {
+        /// The copies of `x` (also at compile time, for the constants).
+        #[allow(clippy::indexing_slicing)] // constant bounds
+        pub(in super::super) const fn new(x: &[Limb; LIMBS]) -> Self {
+            let mut out = [[u32x4(0, 0, 0, 0); VECTORS]; 4];
+            let mut s = 0;
+            while s < 4 {
+                let mut v = 0;
+                while v < VECTORS {
+                    out[s][v] = vector(x, 4 * v + s);
+                    v += 1;
+                }
+                s += 1;
+            }
+            Self(out)
+        }
+
+        /// Brings the copies up to date after limb `k` of `x` was written.
+        #[inline(always)]
+        pub(in super::super) fn update(&mut self, x: &[Limb; LIMBS], k: usize) {
+            for (s, copy) in self.0.iter_mut().enumerate() {
+                if let Some(start) = k.checked_sub(s) {
+                    let v = start / 4;
+                    if let Some(slot) = copy.get_mut(v) {
+                        *slot = vector(x, 4 * v + s);
+                    }
+                }
+            }
+        }
+
+        /// `chunks` vectors holding limbs `start …`.
+        #[inline(always)]
+        fn window(&self, start: usize, chunks: usize) -> &[v128] {
+            let copy = self.0.get(start % 4).map_or(&[][..], |c| &c[..]);
+            copy.get(start / 4..start / 4 + chunks).unwrap_or(&[])
+        }
+    }
+
+    /// Two lanes each of the low-half and the high-half sums.
+    struct Sums {
+        lo: v128,
+        hi: v128,
+    }
+
+    impl Sums {
+        #[inline(always)]
+        fn new() -> Self {
+            Self {
+                lo: u64x2(0, 0),
+                hi: u64x2(0, 0),
+            }
+        }
+
+        /// Adds the four lane products of `a` and `b`.
+        #[inline(always)]
+        fn mac4(&mut self, a: v128, b: v128) {
+            let low = u64x2_extmul_low_u32x4(a, b);
+            let high = u64x2_extmul_high_u32x4(a, b);
+            let mask = u64x2_splat(MASK);
+            self.lo = u64x2_add(
+                self.lo,
+                u64x2_add(v128_and(low, mask), v128_and(high, mask)),
+            );
+            self.hi = u64x2_add(self.hi, u64x2_add(u64x2_shr(low, 32), u64x2_shr(high, 32)));
+        }
+
+        /// Folds the lanes into `acc`.
+        #[inline(always)]
+        fn add_to(&self, acc: &mut Acc) {
+            acc.lo += u64x2_extract_lane::<0>(self.lo) + u64x2_extract_lane::<1>(self.lo);
+            acc.hi += u64x2_extract_lane::<0>(self.hi) + u64x2_extract_lane::<1>(self.hi);
+        }
+    }
+
+    /// One side of a dot product: the limbs, their copies, and where the window starts.
+    #[derive(Clone, Copy)]
+    pub(in super::super) struct Side<'a> {
+        pub(in super::super) limbs: &'a [Limb; LIMBS],
+        pub(in super::super) shifted: &'a Shifted,
+        pub(in super::super) start: usize,
+    }
+
+    impl Side<'_> {
+        /// The limbs after the whole vectors of a window of `len`.
+        #[inline(always)]
+        fn rest(&self, len: usize) -> &[Limb] {
+            let from = self.start + len / 4 * 4;
+            self.limbs.get(from..self.start + len).unwrap_or(&[])
+        }
+    }
+
+    impl Acc {
+        /// Adds `Σ x_i·y_i` over windows of `len` limbs.
+        #[inline(always)]
+        pub(in super::super) fn dot_v(&mut self, x: Side<'_>, y: Side<'_>, len: usize) {
+            let mut sums = Sums::new();
+            let chunks = len / 4;
+            let (xs, ys) = (
+                x.shifted.window(x.start, chunks),
+                y.shifted.window(y.start, chunks),
+            );
+            for (&a, &b) in xs.iter().zip(ys) {
+                sums.mac4(a, b);
+            }
+            sums.add_to(self);
+            for (&a, &b) in x.rest(len).iter().zip(y.rest(len)) {
+                self.mac(a, b);
+            }
+        }
+
+        /// Adds `Σ x_i·y_i + Σ p_i·q_i` over windows of `len` limbs.
+        #[inline(always)]
+        pub(in super::super) fn dot2_v(
+            &mut self,
+            (x, y): (Side<'_>, Side<'_>),
+            (p, q): (Side<'_>, Side<'_>),
+            len: usize,
+        ) {
+            let mut sums = Sums::new();
+            let chunks = len / 4;
+            let (xs, ys) = (
+                x.shifted.window(x.start, chunks),
+                y.shifted.window(y.start, chunks),
+            );
+            let (ps, qs) = (
+                p.shifted.window(p.start, chunks),
+                q.shifted.window(q.start, chunks),
+            );
+            for ((&a, &b), (&c, &d)) in xs.iter().zip(ys).zip(ps.iter().zip(qs)) {
+                sums.mac4(a, b);
+                sums.mac4(c, d);
+            }
+            sums.add_to(self);
+            for (&a, &b) in x.rest(len).iter().zip(y.rest(len)) {
+                self.mac(a, b);
+            }
+            for (&a, &b) in p.rest(len).iter().zip(q.rest(len)) {
+                self.mac(a, b);
+            }
+        }
     }
 }

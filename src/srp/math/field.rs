@@ -108,6 +108,11 @@ const fn negated(x: &Limbs) -> Limbs {
 }
 
 /// `x[lo..hi]`, or empty when out of range (never, for the constant ranges used here).
+#[cfg(not(all(
+    target_family = "wasm",
+    target_pointer_width = "32",
+    target_feature = "simd128"
+)))]
 #[inline(always)]
 fn part(x: &[Limb], lo: usize, hi: usize) -> &[Limb] {
     x.get(lo..hi).unwrap_or(&[])
@@ -156,6 +161,11 @@ fn set(m: &mut Limbs, k: usize, value: Limb) {
 /// Montgomery product `a·b·R⁻¹ mod N` of two values below R, with one conditional
 /// subtraction: below N whenever a·b < N·R (always in this crate, where one operand is below
 /// N); otherwise below R and congruent, and below N but for a fraction of about 2^-65.
+#[cfg(not(all(
+    target_family = "wasm",
+    target_pointer_width = "32",
+    target_feature = "simd128"
+)))]
 fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
     #[cfg(test)]
     trace::record(Op::Mul);
@@ -191,6 +201,11 @@ fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
 /// `a_i·a_j` with i ≠ j is computed once, against a pre-doubled copy of `a`:
 /// 2·Σ_{i<j} a_i·a_j·B^{i+j} = Σ_{i<j} d_i·a_j·B^{i+j} + Σ_j c_j·a_j·B^{2j}, where
 /// d = 2a mod B^LIMBS limb by limb and c_j is the bit shifted out of limb j−1 into limb j.
+#[cfg(not(all(
+    target_family = "wasm",
+    target_pointer_width = "32",
+    target_feature = "simd128"
+)))]
 fn mont_sqr(a: &Limbs) -> Limbs {
     #[cfg(test)]
     trace::record(Op::Sqr);
@@ -229,6 +244,126 @@ fn mont_sqr(a: &Limbs) -> Limbs {
             set(&mut m, k, acc.reduce_column());
         } else {
             acc.dot(part(&m, lo, LIMBS), &N_REV);
+            set(&mut t, k - LIMBS, acc.shift_out());
+        }
+    }
+    set(&mut t, LIMBS - 1, acc.low());
+    sub_n_if_needed(&t, acc.carry())
+}
+
+/// N reversed, as vectors for the SIMD dot products.
+#[cfg(all(
+    target_family = "wasm",
+    target_pointer_width = "32",
+    target_feature = "simd128"
+))]
+static N_REV_V: Shifted = Shifted::new(&N_REV);
+
+#[cfg(all(
+    target_family = "wasm",
+    target_pointer_width = "32",
+    target_feature = "simd128"
+))]
+use super::acc::simd::{Shifted, Side};
+
+/// One side of a dot product: `limbs` from `start`, through their vector copies.
+#[cfg(all(
+    target_family = "wasm",
+    target_pointer_width = "32",
+    target_feature = "simd128"
+))]
+#[inline(always)]
+fn side<'a>(limbs: &'a Limbs, shifted: &'a Shifted, start: usize) -> Side<'a> {
+    Side {
+        limbs,
+        shifted,
+        start,
+    }
+}
+
+/// [`mont_mul`] with the dot products in SIMD (WebAssembly with `simd128`): the same columns
+/// in the same order, each dot product over the same windows.
+#[cfg(all(
+    target_family = "wasm",
+    target_pointer_width = "32",
+    target_feature = "simd128"
+))]
+fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
+    let mut b_rev = *b;
+    b_rev.reverse();
+    let (a_v, b_v) = (Shifted::new(a), Shifted::new(&b_rev));
+    let mut m: Limbs = [0; LIMBS];
+    let mut m_v = Shifted::new(&m);
+    let mut t: Limbs = [0; LIMBS];
+    let mut acc = Acc::ZERO;
+    for k in 0..LIMBS {
+        let rev = LIMBS - 1 - k;
+        acc.dot2_v(
+            (side(a, &a_v, 0), side(&b_rev, &b_v, rev)),
+            (side(&m, &m_v, 0), side(&N_REV, &N_REV_V, rev)),
+            k,
+        );
+        acc.mac(a.get(k).copied().unwrap_or(0), b[0]);
+        set(&mut m, k, acc.reduce_column());
+        m_v.update(&m, k);
+    }
+    for k in LIMBS..2 * LIMBS - 1 {
+        let lo = k + 1 - LIMBS;
+        acc.dot2_v(
+            (side(a, &a_v, lo), side(&b_rev, &b_v, 0)),
+            (side(&m, &m_v, lo), side(&N_REV, &N_REV_V, 0)),
+            LIMBS - lo,
+        );
+        set(&mut t, k - LIMBS, acc.shift_out());
+    }
+    set(&mut t, LIMBS - 1, acc.low());
+    sub_n_if_needed(&t, acc.carry())
+}
+
+/// [`mont_sqr`] with the dot products in SIMD, as [`mont_mul`] above.
+#[cfg(all(
+    target_family = "wasm",
+    target_pointer_width = "32",
+    target_feature = "simd128"
+))]
+fn mont_sqr(a: &Limbs) -> Limbs {
+    let mut a_rev = *a;
+    a_rev.reverse();
+    let mut dbl: Limbs = [0; LIMBS];
+    let mut below: Limb = 0;
+    for (d, &x) in dbl.iter_mut().zip(a) {
+        *d = (x << 1) | (below >> (BITS - 1));
+        below = x;
+    }
+    let (dbl_v, a_rev_v) = (Shifted::new(&dbl), Shifted::new(&a_rev));
+    let mut m: Limbs = [0; LIMBS];
+    let mut m_v = Shifted::new(&m);
+    let mut t: Limbs = [0; LIMBS];
+    let mut acc = Acc::ZERO;
+    for k in 0..2 * LIMBS - 1 {
+        let lo = (k + 1).saturating_sub(LIMBS);
+        let half = k.div_ceil(2);
+        acc.dot_v(
+            side(&dbl, &dbl_v, lo),
+            side(&a_rev, &a_rev_v, LIMBS - 1 + lo - k),
+            half.saturating_sub(lo),
+        );
+        if k % 2 == 0 {
+            let j = k / 2;
+            let x = a.get(j).copied().unwrap_or(0);
+            let carried = j
+                .checked_sub(1)
+                .and_then(|i| a.get(i))
+                .map_or(0, |&y| y >> (BITS - 1));
+            acc.mac(x, x);
+            acc.add_wide(Wide::from(x & carried.wrapping_neg()));
+        }
+        if k < LIMBS {
+            acc.dot_v(side(&m, &m_v, 0), side(&N_REV, &N_REV_V, LIMBS - 1 - k), k);
+            set(&mut m, k, acc.reduce_column());
+            m_v.update(&m, k);
+        } else {
+            acc.dot_v(side(&m, &m_v, lo), side(&N_REV, &N_REV_V, 0), LIMBS - lo);
             set(&mut t, k - LIMBS, acc.shift_out());
         }
     }
