@@ -141,12 +141,5 @@ fn the_password_and_the_tokens_are_wiped() {
     ACTIVE.store(false, Ordering::SeqCst);
     let hits: Vec<usize> = HITS.iter().map(|h| h.load(Ordering::SeqCst)).collect();
     assert_eq!(hits[0], 0, "freed blocks holding the password");
-    // One copy of the reply's body is not this library's to wipe: serde_json unescapes the
-    // `body` string of the reply JSON into its deserializer's scratch buffer, and frees it
-    // unwiped, in the JSON layer's parse of the reply (bindings/json). Any other copy fails.
-    assert!(
-        hits[1] <= 1,
-        "freed blocks holding the refresh token: {}",
-        hits[1]
-    );
+    assert_eq!(hits[1], 0, "freed blocks holding the refresh token");
 }

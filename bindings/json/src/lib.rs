@@ -181,6 +181,89 @@ fn to_json<T: Serialize>(value: &T) -> Zeroizing<String> {
     }
 }
 
+/// A reply in the JSON form, with its `body` unescaped here into a buffer that is wiped:
+/// serde_json would unescape it into its deserializer's scratch buffer and free that
+/// unwiped, and the body holds the tokens.
+fn read_reply(text: &str) -> Result<Reply, CallError> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    struct ReplyText<'a> {
+        status: u16,
+        #[serde(borrow)]
+        body: &'a serde_json::value::RawValue,
+        #[serde(default)]
+        error_type: Option<String>,
+        #[serde(default)]
+        date: Option<String>,
+    }
+    let bad = |message: String| CallError::BadJson {
+        input: Input::Reply,
+        message,
+    };
+    // serde's structs also read arrays (members by position): a reply is an object only.
+    if !text.trim_start().starts_with('{') {
+        return Err(bad("expected a JSON object".to_owned()));
+    }
+    let parsed: ReplyText<'_> = serde_json::from_str(text).map_err(|e| bad(redact(&e)))?;
+    let Some(body) = unescape(parsed.body.get()) else {
+        return Err(bad("body must be a string".to_owned()));
+    };
+    let mut reply = Reply::new(parsed.status, body);
+    reply.error_type = parsed.error_type;
+    reply.date = parsed.date;
+    Ok(reply)
+}
+
+/// The text of a JSON string literal (already checked as JSON), unescaped into a buffer of
+/// its own length that never grows; `None` for anything but a string.
+fn unescape(raw: &str) -> Option<String> {
+    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    let hex4 = |chars: &mut std::str::Chars<'_>| -> Option<u32> {
+        let mut v = 0;
+        for _ in 0..4 {
+            v = v * 16 + chars.next()?.to_digit(16)?;
+        }
+        Some(v)
+    };
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let c = match chars.next()? {
+            '"' => '"',
+            '\\' => '\\',
+            '/' => '/',
+            'b' => '\u{8}',
+            'f' => '\u{c}',
+            'n' => '\n',
+            'r' => '\r',
+            't' => '\t',
+            'u' => {
+                let unit = hex4(&mut chars)?;
+                let code = if (0xD800..0xDC00).contains(&unit) {
+                    if chars.next()? != '\\' || chars.next()? != 'u' {
+                        return None;
+                    }
+                    let low = hex4(&mut chars)?;
+                    if !(0xDC00..0xE000).contains(&low) {
+                        return None;
+                    }
+                    0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
+                } else {
+                    unit
+                };
+                char::from_u32(code)?
+            }
+            _ => return None,
+        };
+        out.push(c);
+    }
+    Some(out)
+}
+
 /// The shared table for private values of `size`, built on first use.
 fn powers_of_g(size: PrivateSize) -> &'static PowersOfG {
     static SMALL: OnceLock<PowersOfG> = OnceLock::new();
@@ -241,7 +324,7 @@ impl Conversation {
         now: u64,
         rng: &mut R,
     ) -> Result<Zeroizing<String>, CallError> {
-        let reply: Reply = parse(Input::Reply, reply)?;
+        let reply = read_reply(reply)?;
         let step = self.machine.handle(reply.as_response(), UnixTime(now), rng);
         // The reply's body can hold tokens.
         let Reply { body, .. } = reply;
@@ -276,5 +359,47 @@ impl Conversation {
     #[must_use]
     pub fn is_finished(&self) -> bool {
         self.machine.is_finished()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unescape;
+
+    /// The hand-written unescaping reads every JSON string as serde_json does.
+    #[test]
+    fn unescape_agrees_with_serde_json() {
+        let texts = [
+            "",
+            "plain",
+            r#"{"AuthenticationResult":{"AccessToken":"eyJ.a-b_c"}}"#,
+            "tab\t nl\n cr\r bs\\ quote\" slash/ \u{8}\u{c} nul\u{0} del\u{7f}",
+            "é ü ß ∑ 𝄞 😀 \u{fffd} \u{ffff} \u{10ffff}",
+        ];
+        for text in texts {
+            let json = serde_json::to_string(text).unwrap_or_default();
+            assert_eq!(unescape(&json).as_deref(), Some(text), "{json}");
+        }
+        let escaped = [
+            r#""\u00e9\u0000\u001F\/\b\f""#,
+            r#""\ud834\udd1e \uD83D\uDE00""#,
+            r#""\uFFFF\u007f""#,
+        ];
+        for json in escaped {
+            let want: String = serde_json::from_str(json).unwrap_or_default();
+            assert_eq!(unescape(json), Some(want), "{json}");
+        }
+        for bad in [
+            r#""\ud834""#,
+            r#""\udd1e""#,
+            r#""\ud834\u0041""#,
+            r#""\x""#,
+            r#""\u12""#,
+            "5",
+            "null",
+            "\"open",
+        ] {
+            assert_eq!(unescape(bad), None, "{bad}");
+        }
     }
 }
