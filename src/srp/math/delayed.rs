@@ -159,16 +159,14 @@ pub(super) mod simd {
             Self(out)
         }
 
-        /// Brings the copies up to date after limb `k` of `x` was written.
+        /// Brings copy 0, the only one read by windows starting at limb 0, up to date after
+        /// limb `k` of `x` was written; the others are left stale until [`Shifted::new`]
+        /// builds them all again.
         #[inline(always)]
-        pub(in super::super) fn update(&mut self, x: &[Limb; LIMBS], k: usize) {
-            for (s, copy) in self.0.iter_mut().enumerate() {
-                if let Some(start) = k.checked_sub(s) {
-                    let v = start / 4;
-                    if let Some(slot) = copy.get_mut(v) {
-                        *slot = vector(x, 4 * v + s);
-                    }
-                }
+        pub(in super::super) fn update_first(&mut self, x: &[Limb; LIMBS], k: usize) {
+            let v = k / 4;
+            if let Some(slot) = self.0.first_mut().and_then(|copy| copy.get_mut(v)) {
+                *slot = vector(x, 4 * v);
             }
         }
 

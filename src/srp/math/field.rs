@@ -305,8 +305,10 @@ fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
         );
         acc.mac(a.get(k).copied().unwrap_or(0), b[0]);
         set(&mut m, k, acc.reduce_column());
-        m_v.update(&m, k);
+        m_v.update_first(&m, k);
     }
+    // The reduction limbs are all known: every copy of them from here on.
+    m_v = Shifted::new(&m);
     for k in LIMBS..2 * LIMBS - 1 {
         let lo = k + 1 - LIMBS;
         acc.dot2_v(
@@ -361,7 +363,11 @@ fn mont_sqr(a: &Limbs) -> Limbs {
         if k < LIMBS {
             acc.dot_v(side(&m, &m_v, 0), side(&N_REV, &N_REV_V, LIMBS - 1 - k), k);
             set(&mut m, k, acc.reduce_column());
-            m_v.update(&m, k);
+            m_v.update_first(&m, k);
+            if k == LIMBS - 1 {
+                // The reduction limbs are all known: every copy of them from here on.
+                m_v = Shifted::new(&m);
+            }
         } else {
             acc.dot_v(side(&m, &m_v, lo), side(&N_REV, &N_REV_V, 0), LIMBS - lo);
             set(&mut t, k - LIMBS, acc.shift_out());
