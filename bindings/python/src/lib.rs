@@ -23,7 +23,6 @@ use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 use rand::rngs::SysRng;
-use rand_core::UnwrapErr;
 use zeroize::Zeroizing;
 
 create_exception!(
@@ -33,10 +32,38 @@ create_exception!(
     "An error of the machine: args are (error JSON text, whether the sign-in is over)."
 );
 
-/// The OS generator; a failure to read it aborts the call rather than signing with weak
-/// randomness (`UnwrapErr` panics, and PyO3 turns the panic into a Python exception).
-fn os_rng() -> UnwrapErr<SysRng> {
-    UnwrapErr(SysRng)
+/// The operating system's generator. A failure to read it fills zeros, which the core
+/// reports as a broken random source (`MisuseError`, kind `brokenRandomSource`): the call
+/// changes nothing and can be made again, and nothing is signed with weak randomness.
+struct OsRng;
+
+impl rand_core::TryRng for OsRng {
+    type Error = core::convert::Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        let mut b = [0u8; 4];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        let mut b = [0u8; 8];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        if rand_core::TryRng::try_fill_bytes(&mut SysRng, dst).is_err() {
+            dst.fill(0);
+        }
+        Ok(())
+    }
+}
+
+impl rand_core::TryCryptoRng for OsRng {}
+
+fn os_rng() -> OsRng {
+    OsRng
 }
 
 fn raise(e: &cognito_signin_json::CallError) -> PyErr {
