@@ -23,7 +23,10 @@ fn check_error(e: &CallError) {
 
 fn check_step(step: &str) {
     let json: Value = serde_json::from_str(step).expect("the step's JSON");
-    assert!(matches!(json["type"].as_str(), Some("send" | "needInput" | "done")), "{json}");
+    assert!(
+        matches!(json["type"].as_str(), Some("send" | "needInput" | "done")),
+        "{json}"
+    );
 }
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
@@ -61,7 +64,11 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             }
             if let Ok(raw) = serde_json::from_str::<&serde_json::value::RawValue>(&input) {
                 let direct: Option<String> = serde_json::from_str(raw.get()).ok();
-                assert_eq!(cognito_signin_json::unescape_for_fuzzing(raw.get()), direct, "{raw}");
+                assert_eq!(
+                    cognito_signin_json::unescape_for_fuzzing(raw.get()),
+                    direct,
+                    "{raw}"
+                );
             }
             machine.handle(&input, NOW, &mut rng)
         } else {
@@ -74,8 +81,16 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
                 if e.is_final() {
                     assert!(machine.is_finished());
                 } else {
-                    assert_eq!(machine.is_finished(), finished, "a mistake changed the machine");
-                    assert_eq!(machine.username(), username, "a mistake changed the machine");
+                    assert_eq!(
+                        machine.is_finished(),
+                        finished,
+                        "a mistake changed the machine"
+                    );
+                    assert_eq!(
+                        machine.username(),
+                        username,
+                        "a mistake changed the machine"
+                    );
                 }
             }
         }
