@@ -176,6 +176,12 @@ impl Config {
         &self.client_id
     }
 
+    /// The size of the SRP private value this configuration draws.
+    #[must_use]
+    pub fn private_size(&self) -> PrivateSize {
+        self.private_size
+    }
+
     /// The `DeviceName` that `ConfirmDevice` sends.
     #[must_use]
     pub fn device_name(&self) -> &str {

@@ -45,14 +45,12 @@ compile_error!(
     "cognito-signin-ffi must be built with panic = \"unwind\": panics become result codes"
 );
 
-use core::convert::Infallible;
 use core::ffi::{c_char, c_int, c_void};
 use core::ptr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use cognito_signin::rand_core::{TryCryptoRng, TryRng};
 use cognito_signin::{Error, Misuse};
-use cognito_signin_json::{CallError, Conversation};
+use cognito_signin_json::{CallError, Conversation, FillOrZeros};
 use zeroize::Zeroizing;
 
 /// A result code: `COGNITO_SIGNIN_RESULT_OK` (0) for success, otherwise one of the codes
@@ -223,40 +221,23 @@ struct Random {
     userdata: *mut c_void,
 }
 
-impl TryRng for Random {
-    type Error = Infallible;
-
-    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
-        let mut b = [0u8; 4];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u32::from_le_bytes(b))
-    }
-
-    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
-        let mut b = [0u8; 8];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u64::from_le_bytes(b))
-    }
-
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
-        if dst.is_empty() {
-            return Ok(());
-        }
-        let ok = match self.callback {
+impl Random {
+    /// Fills `dst`; whether it could.
+    fn fill(&mut self, dst: &mut [u8]) -> bool {
+        match self.callback {
             // SAFETY: the caller of `cognito_signin_conversation_new` promised a callback
             // that writes at most `len` bytes at `buf`; `dst` is valid for that many.
             Some(f) => unsafe { f(self.userdata, dst.as_mut_ptr(), dst.len()) == 0 },
             None => getrandom::fill(dst).is_ok(),
-        };
-        if !ok {
-            // The core refuses an all-zero source with `brokenRandomSource`.
-            dst.fill(0);
         }
-        Ok(())
+    }
+
+    /// The source the core draws from: a failure fills zeros, which the core refuses with
+    /// `brokenRandomSource`.
+    fn source(&mut self) -> FillOrZeros<impl FnMut(&mut [u8]) -> bool + '_> {
+        FillOrZeros(|dst: &mut [u8]| self.fill(dst))
     }
 }
-
-impl TryCryptoRng for Random {}
 
 enum State {
     New,
@@ -664,7 +645,7 @@ pub unsafe extern "C" fn cognito_signin_conversation_start(
             _ if matches!(c.state, State::Started(_)) => fail(R::AlreadyStarted, None),
             (Ok(config), Ok(start)) => {
                 c.busy = true;
-                let started = Conversation::start(config, start, now, &mut c.random);
+                let started = Conversation::start(config, start, now, &mut c.random.source());
                 c.busy = false;
                 match started {
                     Ok((machine, request)) => {
@@ -718,7 +699,7 @@ pub unsafe extern "C" fn cognito_signin_conversation_handle(
                 reply_len,
                 "reply",
                 step_out,
-                |m, text, rng| m.handle(text, now, rng),
+                |m, text, random| m.handle(text, now, &mut random.source()),
             )
         }
     })
@@ -753,7 +734,7 @@ pub unsafe extern "C" fn cognito_signin_conversation_answer(
                 answer_len,
                 "answer",
                 step_out,
-                |m, text, rng| m.answer(text, now, rng),
+                |m, text, random| m.answer(text, now, &mut random.source()),
             )
         }
     })

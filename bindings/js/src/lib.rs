@@ -17,9 +17,8 @@
 //! - Errors are thrown as JavaScript strings holding the error's JSON form, which
 //!   `index.js` turns into `ServiceError`, `ProtocolError` or `MisuseError`.
 
-use cognito_signin::rand_core::{TryCryptoRng, TryRng};
 use cognito_signin::{Error, Misuse};
-use cognito_signin_json::{CallError, Conversation};
+use cognito_signin_json::{CallError, Conversation, FillOrZeros};
 use wasm_bindgen::prelude::*;
 use zeroize::{Zeroize, Zeroizing};
 
@@ -30,37 +29,15 @@ extern "C" {
     fn get_random_values(buf: &mut [u8]) -> Result<JsValue, JsValue>;
 }
 
-/// Web Crypto's generator. A failure fills zeros, which the core reports as a broken random
-/// source (an error the caller can mend and retry), so nothing here can trap.
-struct WebCrypto;
-
-impl TryRng for WebCrypto {
-    type Error = core::convert::Infallible;
-
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        let mut b = [0u8; 4];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u32::from_le_bytes(b))
-    }
-
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        let mut b = [0u8; 8];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u64::from_le_bytes(b))
-    }
-
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        // Web Crypto fills at most 65 536 bytes per call.
-        for chunk in dst.chunks_mut(65_536) {
-            if get_random_values(chunk).is_err() {
-                chunk.fill(0);
-            }
-        }
-        Ok(())
-    }
+/// Web Crypto's generator (at most 65 536 bytes per call). A failure fills zeros, which the
+/// core reports as a broken random source (an error the caller can mend and retry), so
+/// nothing here can trap.
+fn web_crypto() -> FillOrZeros<impl FnMut(&mut [u8]) -> bool> {
+    FillOrZeros(|dst: &mut [u8]| {
+        dst.chunks_mut(65_536)
+            .all(|chunk| get_random_values(chunk).is_ok())
+    })
 }
-
-impl TryCryptoRng for WebCrypto {}
 
 /// The error thrown to JavaScript: its JSON form as a string.
 fn thrown(e: &CallError) -> JsValue {
@@ -126,7 +103,7 @@ impl Machine {
         let config = Zeroizing::new(config);
         let start = Zeroizing::new(start);
         let now = seconds(now)?;
-        match Conversation::start(&config, &start, now, &mut WebCrypto) {
+        match Conversation::start(&config, &start, now, &mut web_crypto()) {
             Ok((conversation, request)) => Ok(Started {
                 machine: Some(Self { conversation }),
                 request,
@@ -142,7 +119,7 @@ impl Machine {
     pub fn handle(&mut self, reply: String, now: f64) -> Result<JsValue, JsValue> {
         let reply = Zeroizing::new(reply);
         let now = seconds(now)?;
-        match self.conversation.handle(&reply, now, &mut WebCrypto) {
+        match self.conversation.handle(&reply, now, &mut web_crypto()) {
             Ok(step) => Ok(out(&step)),
             Err(e) => Err(thrown(&e)),
         }
@@ -156,7 +133,7 @@ impl Machine {
     pub fn answer(&mut self, answer: String, now: f64) -> Result<JsValue, JsValue> {
         let mut answer = answer;
         let now = seconds(now);
-        let result = now.map(|now| self.conversation.answer(&answer, now, &mut WebCrypto));
+        let result = now.map(|now| self.conversation.answer(&answer, now, &mut web_crypto()));
         answer.zeroize();
         match result? {
             Ok(step) => Ok(out(&step)),

@@ -33,7 +33,7 @@
 
 use std::sync::OnceLock;
 
-use cognito_signin::rand_core::CryptoRng;
+use cognito_signin::rand_core::{CryptoRng, TryCryptoRng, TryRng};
 use cognito_signin::srp::PowersOfG;
 use cognito_signin::{Answer, Config, Error, PrivateSize, Reply, SignIn, Start, UnixTime};
 use serde::Serialize;
@@ -281,6 +281,44 @@ fn powers_of_g(size: PrivateSize) -> &'static PowersOfG {
     }
 }
 
+/// A random source made of a function that fills a buffer and says whether it could: the
+/// one rule every binding's generator follows. A failure fills zeros, which the core refuses
+/// as [`Misuse::BrokenRandomSource`](cognito_signin::Misuse::BrokenRandomSource): the call
+/// changes nothing and can be made again, and nothing is ever computed from a generator that
+/// failed, nor does a failure panic.
+pub struct FillOrZeros<F>(pub F);
+
+impl<F> std::fmt::Debug for FillOrZeros<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FillOrZeros")
+    }
+}
+
+impl<F: FnMut(&mut [u8]) -> bool> TryRng for FillOrZeros<F> {
+    type Error = core::convert::Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        let mut b = [0u8; 4];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        let mut b = [0u8; 8];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        if !dst.is_empty() && !(self.0)(dst) {
+            dst.fill(0);
+        }
+        Ok(())
+    }
+}
+
+impl<F: FnMut(&mut [u8]) -> bool> TryCryptoRng for FillOrZeros<F> {}
+
 /// A sign-in in progress, spoken in JSON.
 #[derive(Debug)]
 pub struct Conversation {
@@ -300,22 +338,11 @@ impl Conversation {
         now: u64,
         rng: &mut R,
     ) -> Result<(Self, Zeroizing<String>), CallError> {
-        /// The one member read ahead: which table the sign-in uses.
-        #[derive(serde::Deserialize)]
-        struct Size {
-            #[serde(rename = "privateBits", default)]
-            private_bits: Option<u16>,
-        }
-        let mut parsed: Config = parse(Input::Config, config)?;
-        let size = match serde_json::from_str::<Size>(config) {
-            Ok(Size {
-                private_bits: Some(1024),
-            }) => PrivateSize::Bits1024,
-            _ => PrivateSize::Bits256,
-        };
-        parsed = parsed.with_powers_of_g(powers_of_g(size));
+        let config: Config = parse(Input::Config, config)?;
+        let table = powers_of_g(config.private_size());
+        let config = config.with_powers_of_g(table);
         let start: Start = parse(Input::Start, start)?;
-        let (machine, request) = SignIn::start(parsed, start, UnixTime(now), rng)?;
+        let (machine, request) = SignIn::start(config, start, UnixTime(now), rng)?;
         Ok((Self { machine }, to_json(&request)))
     }
 

@@ -17,7 +17,7 @@
 
 #![deny(missing_docs)]
 
-use cognito_signin_json::Conversation;
+use cognito_signin_json::{Conversation, FillOrZeros};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
@@ -35,35 +35,8 @@ create_exception!(
 /// The operating system's generator. A failure to read it fills zeros, which the core
 /// reports as a broken random source (`MisuseError`, kind `brokenRandomSource`): the call
 /// changes nothing and can be made again, and nothing is signed with weak randomness.
-struct OsRng;
-
-impl rand_core::TryRng for OsRng {
-    type Error = core::convert::Infallible;
-
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        let mut b = [0u8; 4];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u32::from_le_bytes(b))
-    }
-
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        let mut b = [0u8; 8];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u64::from_le_bytes(b))
-    }
-
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        if rand_core::TryRng::try_fill_bytes(&mut SysRng, dst).is_err() {
-            dst.fill(0);
-        }
-        Ok(())
-    }
-}
-
-impl rand_core::TryCryptoRng for OsRng {}
-
-fn os_rng() -> OsRng {
-    OsRng
+fn os_rng() -> FillOrZeros<impl FnMut(&mut [u8]) -> bool> {
+    FillOrZeros(|dst: &mut [u8]| rand_core::TryRng::try_fill_bytes(&mut SysRng, dst).is_ok())
 }
 
 fn raise(e: &cognito_signin_json::CallError) -> PyErr {
