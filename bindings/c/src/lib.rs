@@ -279,6 +279,43 @@ fn own_error(code: cognito_signin_result, field: Option<&str>) -> String {
     .to_string()
 }
 
+/// A box behind a handle: `#[repr(C)]` with its tag as the first field.
+trait Tagged {
+    /// The tag of a live box of this type.
+    const MAGIC: u64;
+}
+
+impl Tagged for ConversationBox {
+    const MAGIC: u64 = CONVERSATION_MAGIC;
+}
+
+impl Tagged for StepBox {
+    const MAGIC: u64 = STEP_MAGIC;
+}
+
+/// The box of type `B` behind a handle, if the pointer is one: not NULL, aligned, and
+/// carrying `B`'s tag.
+///
+/// # Safety
+/// `p` is NULL or points to at least 8 readable bytes.
+unsafe fn tagged<'a, B: Tagged>(p: *const B) -> Result<&'a B, cognito_signin_result> {
+    if p.is_null() {
+        return Err(R::NullParameter);
+    }
+    if !p.is_aligned() {
+        return Err(R::InvalidHandle);
+    }
+    // SAFETY: aligned, and readable by the caller's promise; the tag is the first field of
+    // a `#[repr(C)]` box, read as a plain u64 before any reference to the whole is made.
+    let magic = unsafe { p.cast::<u64>().read() };
+    if magic != B::MAGIC {
+        return Err(R::InvalidHandle);
+    }
+    // SAFETY: the tag says this is a live box made by this library, and the caller does
+    // not use it from two threads at once.
+    Ok(unsafe { &*p })
+}
+
 /// The conversation behind a handle, if the pointer is one.
 ///
 /// # Safety
@@ -286,22 +323,8 @@ fn own_error(code: cognito_signin_result, field: Option<&str>) -> String {
 unsafe fn conversation_ref<'a>(
     p: *const cognito_signin_conversation,
 ) -> Result<&'a ConversationBox, cognito_signin_result> {
-    let p = p.cast::<ConversationBox>();
-    if p.is_null() {
-        return Err(R::NullParameter);
-    }
-    if !p.is_aligned() {
-        return Err(R::InvalidHandle);
-    }
-    // SAFETY: aligned, and readable by the caller's promise; read as a plain u64 before any
-    // reference to the whole is made.
-    let magic = unsafe { ptr::addr_of!((*p).magic).read() };
-    if magic != CONVERSATION_MAGIC {
-        return Err(R::InvalidHandle);
-    }
-    // SAFETY: the magic says this is a live box made by `cognito_signin_conversation_new`,
-    // and the caller does not use it from two threads at once.
-    Ok(unsafe { &*p })
+    // SAFETY: the caller's promise.
+    unsafe { tagged(p.cast::<ConversationBox>()) }
 }
 
 /// The conversation behind a handle, to change, if the pointer is one.
@@ -324,20 +347,8 @@ unsafe fn conversation_mut<'a>(
 /// # Safety
 /// `p` is NULL or points to at least 8 readable bytes.
 unsafe fn step<'a>(p: *const cognito_signin_step) -> Result<&'a StepBox, cognito_signin_result> {
-    let p = p.cast::<StepBox>();
-    if p.is_null() {
-        return Err(R::NullParameter);
-    }
-    if !p.is_aligned() {
-        return Err(R::InvalidHandle);
-    }
-    // SAFETY: as in `conversation`.
-    let magic = unsafe { ptr::addr_of!((*p).magic).read() };
-    if magic != STEP_MAGIC {
-        return Err(R::InvalidHandle);
-    }
-    // SAFETY: a live box made by this library.
-    Ok(unsafe { &*p })
+    // SAFETY: the caller's promise.
+    unsafe { tagged(p.cast::<StepBox>()) }
 }
 
 /// The text at `(p, len)`.
