@@ -20,7 +20,7 @@
 use cognito_signin::{Error, Misuse};
 use cognito_signin_json::{CallError, Conversation, FillOrZeros};
 use wasm_bindgen::prelude::*;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 #[wasm_bindgen]
 extern "C" {
@@ -131,11 +131,9 @@ impl Machine {
     /// # Errors
     /// The error's JSON form, as a string.
     pub fn answer(&mut self, answer: String, now: f64) -> Result<JsValue, JsValue> {
-        let mut answer = answer;
-        let now = seconds(now);
-        let result = now.map(|now| self.conversation.answer(&answer, now, &mut web_crypto()));
-        answer.zeroize();
-        match result? {
+        let answer = Zeroizing::new(answer);
+        let now = seconds(now)?;
+        match self.conversation.answer(&answer, now, &mut web_crypto()) {
             Ok(step) => Ok(out(&step)),
             Err(e) => Err(thrown(&e)),
         }

@@ -164,9 +164,24 @@ fn parse<'a, T: serde::Deserialize<'a>>(input: Input, text: &'a str) -> Result<T
 }
 
 fn to_json<T: Serialize>(value: &T) -> Zeroizing<String> {
-    // Written into a buffer large enough for any step, so that no secret is left behind in
-    // a smaller buffer freed while growing.
-    let mut buf = Zeroizing::new(Vec::with_capacity(64 * 1024));
+    /// Counts the bytes written to it.
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    // Measured first, then written into a buffer of exactly that size, so that no secret is
+    // left behind in a smaller buffer freed while growing.
+    let mut count = Count(0);
+    if serde_json::to_writer(&mut count, value).is_err() {
+        return Zeroizing::new(internal());
+    }
+    let mut buf = Zeroizing::new(Vec::with_capacity(count.0));
     if serde_json::to_writer(&mut *buf, value).is_err() {
         return Zeroizing::new(internal());
     }
