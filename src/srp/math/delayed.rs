@@ -145,6 +145,7 @@ pub(super) mod simd {
     impl Shifted {
         /// The copies of `x` (also at compile time, for the constants).
         #[allow(clippy::indexing_slicing)] // constant bounds
+        #[inline(always)]
         pub(in super::super) const fn new(x: &[Limb; LIMBS]) -> Self {
             let mut out = [[u32x4(0, 0, 0, 0); VECTORS]; 4];
             let mut s = 0;
@@ -241,13 +242,13 @@ pub(super) mod simd {
                 x.shifted.window(x.start, chunks),
                 y.shifted.window(y.start, chunks),
             );
-            for (&a, &b) in xs.iter().zip(ys) {
-                sums.mac4(a, b);
+            for i in 0..xs.len().min(ys.len()) {
+                if let (Some(&a), Some(&b)) = (xs.get(i), ys.get(i)) {
+                    sums.mac4(a, b);
+                }
             }
             sums.add_to(self);
-            for (&a, &b) in x.rest(len).iter().zip(y.rest(len)) {
-                self.mac(a, b);
-            }
+            self.dot_indexed(x.rest(len), y.rest(len));
         }
 
         /// Adds `Σ x_i·y_i + Σ p_i·q_i` over windows of `len` limbs.
@@ -268,16 +269,26 @@ pub(super) mod simd {
                 p.shifted.window(p.start, chunks),
                 q.shifted.window(q.start, chunks),
             );
-            for ((&a, &b), (&c, &d)) in xs.iter().zip(ys).zip(ps.iter().zip(qs)) {
-                sums.mac4(a, b);
-                sums.mac4(c, d);
+            for i in 0..xs.len().min(ys.len()).min(ps.len()).min(qs.len()) {
+                if let (Some(&a), Some(&b), Some(&c), Some(&d)) =
+                    (xs.get(i), ys.get(i), ps.get(i), qs.get(i))
+                {
+                    sums.mac4(a, b);
+                    sums.mac4(c, d);
+                }
             }
             sums.add_to(self);
-            for (&a, &b) in x.rest(len).iter().zip(y.rest(len)) {
-                self.mac(a, b);
-            }
-            for (&a, &b) in p.rest(len).iter().zip(q.rest(len)) {
-                self.mac(a, b);
+            self.dot_indexed(x.rest(len), y.rest(len));
+            self.dot_indexed(p.rest(len), q.rest(len));
+        }
+
+        /// Adds `Σ x_i·y_i` over the shorter length (a window's last few limbs).
+        #[inline(always)]
+        fn dot_indexed(&mut self, x: &[Limb], y: &[Limb]) {
+            for i in 0..x.len().min(y.len()) {
+                if let (Some(&a), Some(&b)) = (x.get(i), y.get(i)) {
+                    self.mac(a, b);
+                }
             }
         }
     }
