@@ -251,7 +251,27 @@ pub(super) mod simd {
             self.dot_indexed(x.rest(len), y.rest(len));
         }
 
-        /// Adds `Σ x_i·y_i + Σ p_i·q_i` over windows of `len` limbs.
+        /// Adds `Σ x_i·y_i` over windows of `len` limbs in whole vectors only, as
+        /// [`Acc::dot2_v`] reads them (one side must read zeros past `len`).
+        #[inline(always)]
+        pub(in super::super) fn dot_v_whole(&mut self, x: Side<'_>, y: Side<'_>, len: usize) {
+            let mut sums = Sums::new();
+            let chunks = len.div_ceil(4);
+            let (xs, ys) = (
+                x.shifted.window(x.start, chunks),
+                y.shifted.window(y.start, chunks),
+            );
+            for i in 0..xs.len().min(ys.len()) {
+                if let (Some(&a), Some(&b)) = (xs.get(i), ys.get(i)) {
+                    sums.mac4(a, b);
+                }
+            }
+            sums.add_to(self);
+        }
+
+        /// Adds `Σ x_i·y_i + Σ p_i·q_i` over windows of `len` limbs, in whole vectors only:
+        /// the windows are read on to the next multiple of four limbs, so in each pair one
+        /// side must read zeros there (its array ends, or holds zeros from there on).
         #[inline(always)]
         pub(in super::super) fn dot2_v(
             &mut self,
@@ -260,7 +280,7 @@ pub(super) mod simd {
             len: usize,
         ) {
             let mut sums = Sums::new();
-            let chunks = len / 4;
+            let chunks = len.div_ceil(4);
             let (xs, ys) = (
                 x.shifted.window(x.start, chunks),
                 y.shifted.window(y.start, chunks),
@@ -278,8 +298,6 @@ pub(super) mod simd {
                 }
             }
             sums.add_to(self);
-            self.dot_indexed(x.rest(len), y.rest(len));
-            self.dot_indexed(p.rest(len), q.rest(len));
         }
 
         /// Adds `Σ x_i·y_i` over the shorter length (a window's last few limbs).

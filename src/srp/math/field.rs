@@ -298,12 +298,13 @@ fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
     let mut acc = Acc::ZERO;
     for k in 0..LIMBS {
         let rev = LIMBS - 1 - k;
+        // Through a_k·b_0, and m_k·n_0 with m_k still zero; past the windows, b_rev and m
+        // read zeros.
         acc.dot2_v(
             (side(a, &a_v, 0), side(&b_rev, &b_v, rev)),
             (side(&m, &m_v, 0), side(&N_REV, &N_REV_V, rev)),
-            k,
+            k + 1,
         );
-        acc.mac(a.get(k).copied().unwrap_or(0), b[0]);
         set(&mut m, k, acc.reduce_column());
         m_v.update_first(&m, k);
     }
@@ -361,7 +362,8 @@ fn mont_sqr(a: &Limbs) -> Limbs {
             acc.add_wide(Wide::from(x & carried.wrapping_neg()));
         }
         if k < LIMBS {
-            acc.dot_v(side(&m, &m_v, 0), side(&N_REV, &N_REV_V, LIMBS - 1 - k), k);
+            // Past the window, m reads zeros (limbs not yet found).
+            acc.dot_v_whole(side(&m, &m_v, 0), side(&N_REV, &N_REV_V, LIMBS - 1 - k), k);
             set(&mut m, k, acc.reduce_column());
             m_v.update_first(&m, k);
             if k == LIMBS - 1 {
@@ -369,7 +371,8 @@ fn mont_sqr(a: &Limbs) -> Limbs {
                 m_v = Shifted::new(&m);
             }
         } else {
-            acc.dot_v(side(&m, &m_v, lo), side(&N_REV, &N_REV_V, 0), LIMBS - lo);
+            // Past the window, m ends.
+            acc.dot_v_whole(side(&m, &m_v, lo), side(&N_REV, &N_REV_V, 0), LIMBS - lo);
             set(&mut t, k - LIMBS, acc.shift_out());
         }
     }
