@@ -109,7 +109,7 @@ impl Acc {
 ))]
 pub(super) mod simd {
     use core::arch::wasm32::{
-        u32x4, u64x2, u64x2_add, u64x2_extmul_high_u32x4, u64x2_extmul_low_u32x4,
+        u32x4, u32x4_shuffle, u64x2, u64x2_add, u64x2_extmul_high_u32x4, u64x2_extmul_low_u32x4,
         u64x2_extract_lane, u64x2_shr, u64x2_splat, v128, v128_and,
     };
 
@@ -143,9 +143,39 @@ pub(super) mod simd {
     }
 
     impl Shifted {
-        /// The copies of `x` (also at compile time, for the constants).
-        #[allow(clippy::indexing_slicing)] // constant bounds
+        /// The copies of zero.
+        pub(in super::super) const ZERO: Self = Self([[u32x4(0, 0, 0, 0); VECTORS]; 4]);
+
+        /// The copies of `x`, at run time: copy 0 from the limbs, the others by one shuffle
+        /// a vector from two neighbours in copy 0.
         #[inline(always)]
+        pub(in super::super) fn of(x: &[Limb; LIMBS]) -> Self {
+            let zero = u32x4(0, 0, 0, 0);
+            let mut first = [zero; VECTORS];
+            for (v, slot) in first.iter_mut().enumerate() {
+                if let Some(&[p, q, r, s]) = x.get(4 * v..4 * v + 4) {
+                    *slot = u32x4(p, q, r, s);
+                }
+            }
+            let mut out = Self::ZERO;
+            let [c0, c1, c2, c3] = &mut out.0;
+            for v in 0..VECTORS {
+                let here = first.get(v).copied().unwrap_or(zero);
+                let next = first.get(v + 1).copied().unwrap_or(zero);
+                if let (Some(d0), Some(d1), Some(d2), Some(d3)) =
+                    (c0.get_mut(v), c1.get_mut(v), c2.get_mut(v), c3.get_mut(v))
+                {
+                    *d0 = here;
+                    *d1 = u32x4_shuffle::<1, 2, 3, 4>(here, next);
+                    *d2 = u32x4_shuffle::<2, 3, 4, 5>(here, next);
+                    *d3 = u32x4_shuffle::<3, 4, 5, 6>(here, next);
+                }
+            }
+            out
+        }
+
+        /// The copies of `x` at compile time, for the constants.
+        #[allow(clippy::indexing_slicing)] // constant bounds
         pub(in super::super) const fn new(x: &[Limb; LIMBS]) -> Self {
             let mut out = [[u32x4(0, 0, 0, 0); VECTORS]; 4];
             let mut s = 0;

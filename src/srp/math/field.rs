@@ -291,9 +291,9 @@ fn side<'a>(limbs: &'a Limbs, shifted: &'a Shifted, start: usize) -> Side<'a> {
 fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
     let mut b_rev = *b;
     b_rev.reverse();
-    let (a_v, b_v) = (Shifted::new(a), Shifted::new(&b_rev));
+    let (a_v, b_v) = (Shifted::of(a), Shifted::of(&b_rev));
     let mut m: Limbs = [0; LIMBS];
-    let mut m_v = Shifted::new(&m);
+    let mut m_v = Shifted::ZERO;
     let mut t: Limbs = [0; LIMBS];
     let mut acc = Acc::ZERO;
     for k in 0..LIMBS {
@@ -309,7 +309,7 @@ fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
         m_v.update_first(&m, k);
     }
     // The reduction limbs are all known: every copy of them from here on.
-    m_v = Shifted::new(&m);
+    m_v = Shifted::of(&m);
     for k in LIMBS..2 * LIMBS - 1 {
         let lo = k + 1 - LIMBS;
         acc.dot2_v(
@@ -338,9 +338,9 @@ fn mont_sqr(a: &Limbs) -> Limbs {
         *d = (x << 1) | (below >> (BITS - 1));
         below = x;
     }
-    let (dbl_v, a_rev_v) = (Shifted::new(&dbl), Shifted::new(&a_rev));
+    let (dbl_v, a_rev_v) = (Shifted::of(&dbl), Shifted::of(&a_rev));
     let mut m: Limbs = [0; LIMBS];
-    let mut m_v = Shifted::new(&m);
+    let mut m_v = Shifted::ZERO;
     let mut t: Limbs = [0; LIMBS];
     let mut acc = Acc::ZERO;
     for k in 0..2 * LIMBS - 1 {
@@ -368,7 +368,7 @@ fn mont_sqr(a: &Limbs) -> Limbs {
             m_v.update_first(&m, k);
             if k == LIMBS - 1 {
                 // The reduction limbs are all known: every copy of them from here on.
-                m_v = Shifted::new(&m);
+                m_v = Shifted::of(&m);
             }
         } else {
             // Past the window, m ends.
