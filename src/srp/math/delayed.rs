@@ -209,6 +209,14 @@ pub(super) mod simd {
         }
     }
 
+    /// The lanes a window's last vector keeps, by the window's length mod 4.
+    const TAIL: [v128; 4] = [
+        u32x4(!0, !0, !0, !0),
+        u32x4(!0, 0, 0, 0),
+        u32x4(!0, !0, 0, 0),
+        u32x4(!0, !0, !0, 0),
+    ];
+
     /// Two lanes each of the low-half and the high-half sums.
     struct Sums {
         lo: v128,
@@ -237,6 +245,27 @@ pub(super) mod simd {
             self.hi = u64x2_add(self.hi, u64x2_add(u64x2_shr(low, 32), u64x2_shr(high, 32)));
         }
 
+        /// Adds `Σ x_i·y_i` over windows of `len` limbs, the last vector of `x` masked.
+        #[inline(always)]
+        fn dot_masked(&mut self, x: Side<'_>, y: Side<'_>, len: usize) {
+            let chunks = len.div_ceil(4);
+            let (xs, ys) = (
+                x.shifted.window(x.start, chunks),
+                y.shifted.window(y.start, chunks),
+            );
+            let n = xs.len().min(ys.len());
+            for i in 0..n.saturating_sub(1) {
+                if let (Some(&a), Some(&b)) = (xs.get(i), ys.get(i)) {
+                    self.mac4(a, b);
+                }
+            }
+            let last = n.wrapping_sub(1);
+            if let (Some(&a), Some(&b)) = (xs.get(last), ys.get(last)) {
+                let keep = TAIL.get(len % 4).copied().unwrap_or(u32x4(!0, !0, !0, !0));
+                self.mac4(v128_and(a, keep), b);
+            }
+        }
+
         /// Folds the lanes into `acc`.
         #[inline(always)]
         fn add_to(&self, acc: &mut Acc) {
@@ -245,57 +274,26 @@ pub(super) mod simd {
         }
     }
 
-    /// One side of a dot product: the limbs, their copies, and where the window starts.
+    /// One side of a dot product: the copies of its limbs, and where the window starts.
     #[derive(Clone, Copy)]
     pub(in super::super) struct Side<'a> {
-        pub(in super::super) limbs: &'a [Limb; LIMBS],
         pub(in super::super) shifted: &'a Shifted,
         pub(in super::super) start: usize,
     }
 
-    impl Side<'_> {
-        /// The limbs after the whole vectors of a window of `len`.
-        #[inline(always)]
-        fn rest(&self, len: usize) -> &[Limb] {
-            let from = self.start + len / 4 * 4;
-            self.limbs.get(from..self.start + len).unwrap_or(&[])
-        }
-    }
-
     impl Acc {
-        /// Adds `Σ x_i·y_i` over windows of `len` limbs.
+        /// Adds `Σ x_i·y_i` over windows of `len` limbs and `Σ p_i·q_i` over windows of
+        /// `len2`: whole vectors, the last one of `x` and of `p` masked to its window's end
+        /// (the masks depend on the lengths only).
         #[inline(always)]
-        pub(in super::super) fn dot_v(&mut self, x: Side<'_>, y: Side<'_>, len: usize) {
+        pub(in super::super) fn dot_v(
+            &mut self,
+            (x, y, len): (Side<'_>, Side<'_>, usize),
+            (p, q, len2): (Side<'_>, Side<'_>, usize),
+        ) {
             let mut sums = Sums::new();
-            let chunks = len / 4;
-            let (xs, ys) = (
-                x.shifted.window(x.start, chunks),
-                y.shifted.window(y.start, chunks),
-            );
-            for i in 0..xs.len().min(ys.len()) {
-                if let (Some(&a), Some(&b)) = (xs.get(i), ys.get(i)) {
-                    sums.mac4(a, b);
-                }
-            }
-            sums.add_to(self);
-            self.dot_indexed(x.rest(len), y.rest(len));
-        }
-
-        /// Adds `Σ x_i·y_i` over windows of `len` limbs in whole vectors only, as
-        /// [`Acc::dot2_v`] reads them (one side must read zeros past `len`).
-        #[inline(always)]
-        pub(in super::super) fn dot_v_whole(&mut self, x: Side<'_>, y: Side<'_>, len: usize) {
-            let mut sums = Sums::new();
-            let chunks = len.div_ceil(4);
-            let (xs, ys) = (
-                x.shifted.window(x.start, chunks),
-                y.shifted.window(y.start, chunks),
-            );
-            for i in 0..xs.len().min(ys.len()) {
-                if let (Some(&a), Some(&b)) = (xs.get(i), ys.get(i)) {
-                    sums.mac4(a, b);
-                }
-            }
+            sums.dot_masked(x, y, len);
+            sums.dot_masked(p, q, len2);
             sums.add_to(self);
         }
 
@@ -328,16 +326,6 @@ pub(super) mod simd {
                 }
             }
             sums.add_to(self);
-        }
-
-        /// Adds `Σ x_i·y_i` over the shorter length (a window's last few limbs).
-        #[inline(always)]
-        fn dot_indexed(&mut self, x: &[Limb], y: &[Limb]) {
-            for i in 0..x.len().min(y.len()) {
-                if let (Some(&a), Some(&b)) = (x.get(i), y.get(i)) {
-                    self.mac(a, b);
-                }
-            }
         }
     }
 }

@@ -228,17 +228,7 @@ fn mont_sqr(a: &Limbs) -> Limbs {
             part(&dbl, lo, half),
             part(&a_rev, LIMBS - 1 + lo - k, LIMBS),
         );
-        if k % 2 == 0 {
-            // The diagonal a_j² and the carried bit's c_j·a_j.
-            let j = k / 2;
-            let x = a.get(j).copied().unwrap_or(0);
-            let carried = j
-                .checked_sub(1)
-                .and_then(|i| a.get(i))
-                .map_or(0, |&y| y >> (BITS - 1));
-            acc.mac(x, x);
-            acc.add_wide(Wide::from(x & carried.wrapping_neg()));
-        }
+        diagonal(&mut acc, a, k);
         if k < LIMBS {
             acc.dot(part(&m, 0, k), part(&N_REV, LIMBS - 1 - k, LIMBS - 1));
             set(&mut m, k, acc.reduce_column());
@@ -266,19 +256,15 @@ static N_REV_V: Shifted = Shifted::new(&N_REV);
 ))]
 use super::acc::simd::{Shifted, Side};
 
-/// One side of a dot product: `limbs` from `start`, through their vector copies.
+/// One side of a dot product: the limbs held by `shifted`, from `start`.
 #[cfg(all(
     target_family = "wasm",
     target_pointer_width = "32",
     target_feature = "simd128"
 ))]
 #[inline(always)]
-fn side<'a>(limbs: &'a Limbs, shifted: &'a Shifted, start: usize) -> Side<'a> {
-    Side {
-        limbs,
-        shifted,
-        start,
-    }
+fn side(shifted: &Shifted, start: usize) -> Side<'_> {
+    Side { shifted, start }
 }
 
 /// [`mont_mul`] with the dot products in SIMD (WebAssembly with `simd128`): the same columns
@@ -301,8 +287,8 @@ fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
         // Through a_k·b_0, and m_k·n_0 with m_k still zero; past the windows, b_rev and m
         // read zeros.
         acc.dot2_v(
-            (side(a, &a_v, 0), side(&b_rev, &b_v, rev)),
-            (side(&m, &m_v, 0), side(&N_REV, &N_REV_V, rev)),
+            (side(&a_v, 0), side(&b_v, rev)),
+            (side(&m_v, 0), side(&N_REV_V, rev)),
             k + 1,
         );
         set(&mut m, k, acc.reduce_column());
@@ -313,8 +299,8 @@ fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
     for k in LIMBS..2 * LIMBS - 1 {
         let lo = k + 1 - LIMBS;
         acc.dot2_v(
-            (side(a, &a_v, lo), side(&b_rev, &b_v, 0)),
-            (side(&m, &m_v, lo), side(&N_REV, &N_REV_V, 0)),
+            (side(&a_v, lo), side(&b_v, 0)),
+            (side(&m_v, lo), side(&N_REV_V, 0)),
             LIMBS - lo,
         );
         set(&mut t, k - LIMBS, acc.shift_out());
@@ -343,41 +329,55 @@ fn mont_sqr(a: &Limbs) -> Limbs {
     let mut m_v = Shifted::ZERO;
     let mut t: Limbs = [0; LIMBS];
     let mut acc = Acc::ZERO;
-    for k in 0..2 * LIMBS - 1 {
-        let lo = (k + 1).saturating_sub(LIMBS);
-        let half = k.div_ceil(2);
+    // Column k: the pairs i < j with i + j = k (i from `lo` up to, not including, `half`),
+    // the diagonal, and the reduction's products.
+    for k in 0..LIMBS {
+        diagonal(&mut acc, a, k);
+        // Past its window, m reads zeros (limbs not yet found).
         acc.dot_v(
-            side(&dbl, &dbl_v, lo),
-            side(&a_rev, &a_rev_v, LIMBS - 1 + lo - k),
-            half.saturating_sub(lo),
+            (
+                side(&dbl_v, 0),
+                side(&a_rev_v, LIMBS - 1 - k),
+                k.div_ceil(2),
+            ),
+            (side(&m_v, 0), side(&N_REV_V, LIMBS - 1 - k), k),
         );
-        if k % 2 == 0 {
-            let j = k / 2;
-            let x = a.get(j).copied().unwrap_or(0);
-            let carried = j
-                .checked_sub(1)
-                .and_then(|i| a.get(i))
-                .map_or(0, |&y| y >> (BITS - 1));
-            acc.mac(x, x);
-            acc.add_wide(Wide::from(x & carried.wrapping_neg()));
-        }
-        if k < LIMBS {
-            // Past the window, m reads zeros (limbs not yet found).
-            acc.dot_v_whole(side(&m, &m_v, 0), side(&N_REV, &N_REV_V, LIMBS - 1 - k), k);
-            set(&mut m, k, acc.reduce_column());
-            m_v.update_first(&m, k);
-            if k == LIMBS - 1 {
-                // The reduction limbs are all known: every copy of them from here on.
-                m_v = Shifted::of(&m);
-            }
-        } else {
-            // Past the window, m ends.
-            acc.dot_v_whole(side(&m, &m_v, lo), side(&N_REV, &N_REV_V, 0), LIMBS - lo);
-            set(&mut t, k - LIMBS, acc.shift_out());
-        }
+        set(&mut m, k, acc.reduce_column());
+        m_v.update_first(&m, k);
+    }
+    // The reduction limbs are all known: every copy of them from here on.
+    m_v = Shifted::of(&m);
+    for k in LIMBS..2 * LIMBS - 1 {
+        let lo = k + 1 - LIMBS;
+        diagonal(&mut acc, a, k);
+        acc.dot_v(
+            (
+                side(&dbl_v, lo),
+                side(&a_rev_v, LIMBS - 1 + lo - k),
+                k.div_ceil(2) - lo,
+            ),
+            (side(&m_v, lo), side(&N_REV_V, 0), LIMBS - lo),
+        );
+        set(&mut t, k - LIMBS, acc.shift_out());
     }
     set(&mut t, LIMBS - 1, acc.low());
     sub_n_if_needed(&t, acc.carry())
+}
+
+/// Adds column k's diagonal term when k is even: a_j² for j = k/2, and c_j·a_j, the bit
+/// carried into limb j when `a` was doubled.
+#[inline(always)]
+fn diagonal(acc: &mut Acc, a: &Limbs, k: usize) {
+    if k.is_multiple_of(2) {
+        let j = k / 2;
+        let x = a.get(j).copied().unwrap_or(0);
+        let carried = j
+            .checked_sub(1)
+            .and_then(|i| a.get(i))
+            .map_or(0, |&y| y >> (BITS - 1));
+        acc.mac(x, x);
+        acc.add_wide(Wide::from(x & carried.wrapping_neg()));
+    }
 }
 
 /// `a + b` for a, b below N; below N.
