@@ -117,7 +117,8 @@ pub(super) mod simd {
 
     /// Limbs in a value mod N.
     const LIMBS: usize = 3072 / 32;
-    /// Vectors per copy: every window of up to LIMBS limbs from any start fits.
+    /// Vectors per copy: LIMBS/4, and one of zeros. The kernels' windows all end at or
+    /// before limb LIMBS, so rounded up to whole vectors they stay within the first LIMBS/4.
     const VECTORS: usize = LIMBS / 4 + 1;
 
     /// Four copies of a limb array as vectors: copy `s` holds limbs `4v + s … 4v + s + 3` in
@@ -191,7 +192,7 @@ pub(super) mod simd {
         }
 
         /// Brings copy 0, the only one read by windows starting at limb 0, up to date after
-        /// limb `k` of `x` was written; the others are left stale until [`Shifted::new`]
+        /// limb `k` of `x` was written; the others are left stale until [`Shifted::of`]
         /// builds them all again.
         #[inline(always)]
         pub(in super::super) fn update_first(&mut self, x: &[Limb; LIMBS], k: usize) {

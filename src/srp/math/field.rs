@@ -268,7 +268,8 @@ fn side(shifted: &Shifted, start: usize) -> Side<'_> {
 }
 
 /// [`mont_mul`] with the dot products in SIMD (WebAssembly with `simd128`): the same columns
-/// in the same order, each dot product over the same windows.
+/// in the same order, each window read on to whole vectors where one side of each pair
+/// reads zeros; the low half's a_k·b_0 is the last lane of its window.
 #[cfg(all(
     target_family = "wasm",
     target_pointer_width = "32",
@@ -329,8 +330,8 @@ fn mont_sqr(a: &Limbs) -> Limbs {
     let mut m_v = Shifted::ZERO;
     let mut t: Limbs = [0; LIMBS];
     let mut acc = Acc::ZERO;
-    // Column k: the pairs i < j with i + j = k (i from `lo` up to, not including, `half`),
-    // the diagonal, and the reduction's products.
+    // Column k: the pairs i < j with i + j = k (i from 0, or from k + 1 − LIMBS in the second
+    // loop, up to, not including, ⌈k/2⌉), the diagonal, and the reduction's products.
     for k in 0..LIMBS {
         diagonal(&mut acc, a, k);
         // Past its window, m reads zeros (limbs not yet found).
