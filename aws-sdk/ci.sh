@@ -17,7 +17,7 @@ servers_stop
 cargo build --quiet -p cognito-signin-server -p cognito-signin-aws-sdk --bin cognito-signin-server \
     --example admin_sign_in
 out=$(mktemp)
-target/debug/cognito-signin-server --port 0 --config aws-sdk/examples/local-pool.json >"$out" &
+"${CARGO_TARGET_DIR:-target}/debug/cognito-signin-server" --port 0 --config aws-sdk/examples/local-pool.json >"$out" &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; rm -f "$out" "$out.err"; servers_on_exit' EXIT
 for _ in $(seq 100); do grep -q '^ready ' "$out" && break; sleep 0.1; done
