@@ -31,7 +31,8 @@
 //!   call with the same code.
 //! - **Secrets.** Step text can hold passwords (in request bodies) and tokens; the library
 //!   wipes it when the step is freed, and wipes a conversation's state when it is freed.
-//!   Error messages and error JSON never hold a secret.
+//!   Every block the library's Rust code frees is wiped first (`ALLOCATOR`, the default
+//!   feature `wipe-on-free`). Error messages and error JSON never hold a secret.
 //! - **Threads.** A handle may move between threads but must not be used by two at once; the
 //!   random callback must not call the library with the same conversation.
 #![deny(missing_docs)]
@@ -52,6 +53,16 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use cognito_signin::{Error, Misuse};
 use cognito_signin_json::{CallError, Conversation, FillOrZeros};
 use zeroize::Zeroizing;
+
+/// The library's allocator for its Rust code: the system's (`malloc`/`free`), with every
+/// block wiped when freed or moved by a reallocation (zeroizing-alloc). The library wipes its
+/// own buffers, but serde_json unescapes a string with escapes (a password holding `"` or
+/// `\`) into a scratch buffer of its own, and serde buffers the fields of a tagged value
+/// before it knows the tag: freed blocks that the library never sees.
+#[cfg(feature = "wipe-on-free")]
+#[global_allocator]
+static ALLOCATOR: zeroizing_alloc::ZeroAlloc<std::alloc::System> =
+    zeroizing_alloc::ZeroAlloc(std::alloc::System);
 
 /// A result code: `COGNITO_SIGNIN_RESULT_OK` (0) for success, otherwise one of the codes
 /// from 7001 up. The type is `uint32_t` in C so that any value can be held; pass a code to
