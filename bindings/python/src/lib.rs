@@ -14,6 +14,8 @@
 //! The text Python passes in (a start or an answer that holds a password, a reply that holds
 //! tokens) is copied into Rust strings that are wiped when the call returns; the text handed
 //! back is made into a Python string straight from the wiped buffer (no plain Rust copy).
+//! Every block the module's Rust code frees is wiped first (`ALLOCATOR`), which also covers
+//! the buffers that serde and serde_json fill and free on their own.
 
 #![deny(missing_docs)]
 
@@ -24,6 +26,16 @@ use pyo3::prelude::*;
 use pyo3::types::PyString;
 use rand::rngs::SysRng;
 use zeroize::Zeroizing;
+
+/// The module's allocator for its Rust code: the system's, with every block wiped when
+/// freed or moved by a reallocation (zeroizing-alloc). The JSON layer wipes its own
+/// buffers, but serde_json unescapes a string with escapes (a password holding `"` or `\`)
+/// into a scratch buffer of its own, and serde buffers the fields of a tagged value before
+/// it knows the tag: freed blocks that this module never sees. Python's own objects are
+/// Python's allocator's, not this one's.
+#[global_allocator]
+static ALLOCATOR: zeroizing_alloc::ZeroAlloc<std::alloc::System> =
+    zeroizing_alloc::ZeroAlloc(std::alloc::System);
 
 create_exception!(
     _native,
