@@ -14,6 +14,8 @@
 //! - Every string that crosses in (the start with the password, each answer, each reply)
 //!   is wiped from WebAssembly memory once read, and so is every string handed out once it
 //!   has been copied to JavaScript.
+//! - Every heap block of the module is wiped when it is freed (`ALLOCATOR`), which also
+//!   covers the buffers that serde and serde_json fill and free on their own.
 //! - Errors are thrown as JavaScript strings holding the error's JSON form, which
 //!   `index.js` turns into `ServiceError`, `ProtocolError` or `MisuseError`.
 
@@ -21,6 +23,15 @@ use cognito_signin::{Error, Misuse};
 use cognito_signin_json::{CallError, Conversation, FillOrZeros};
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
+
+/// The module's allocator: the standard one (dlmalloc), with every block wiped when freed
+/// or moved by a reallocation (zeroizing-alloc). The JSON layer wipes its own buffers, but
+/// serde_json unescapes a string with escapes (a password holding `"` or `\`) into a
+/// scratch buffer of its own, and serde buffers the fields of a tagged value before it
+/// knows the tag: freed blocks that this crate never sees.
+#[global_allocator]
+static ALLOCATOR: zeroizing_alloc::ZeroAlloc<std::alloc::System> =
+    zeroizing_alloc::ZeroAlloc(std::alloc::System);
 
 #[wasm_bindgen]
 extern "C" {
