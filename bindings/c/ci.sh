@@ -29,6 +29,7 @@ fi
 step "format, clippy, docs, unit tests"
 cargo fmt -p cognito-signin-ffi -- --check
 cargo clippy -p cognito-signin-ffi --all-targets -- -D warnings
+cargo clippy -p cognito-signin-ffi --no-default-features --all-targets -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc -p cognito-signin-ffi --no-deps
 cargo test -p cognito-signin-ffi
 # The library's own wiping, without the allocator that wipes every freed block.

@@ -57,8 +57,8 @@ use zeroize::Zeroizing;
 /// The library's allocator for its Rust code: the system's (`malloc`/`free`), with every
 /// block wiped when freed or moved by a reallocation (zeroizing-alloc). The library wipes its
 /// own buffers, but serde_json unescapes a string with escapes (a password holding `"` or
-/// `\`) into a scratch buffer of its own, and serde buffers the fields of a tagged value
-/// before it knows the tag: freed blocks that the library never sees.
+/// `\`) into a scratch buffer of its own, and serde buffers a tagged value's fields, copying
+/// the strings that had escapes: freed blocks that the library never sees.
 #[cfg(feature = "wipe-on-free")]
 #[global_allocator]
 static ALLOCATOR: zeroizing_alloc::ZeroAlloc<std::alloc::System> =

@@ -27,8 +27,8 @@ use zeroize::Zeroizing;
 /// The module's allocator: the standard one (dlmalloc), with every block wiped when freed
 /// or moved by a reallocation (zeroizing-alloc). The JSON layer wipes its own buffers, but
 /// serde_json unescapes a string with escapes (a password holding `"` or `\`) into a
-/// scratch buffer of its own, and serde buffers the fields of a tagged value before it
-/// knows the tag: freed blocks that this crate never sees.
+/// scratch buffer of its own, and serde buffers a tagged value's fields, copying the strings
+/// that had escapes: freed blocks that this crate never sees.
 #[global_allocator]
 static ALLOCATOR: zeroizing_alloc::ZeroAlloc<std::alloc::System> =
     zeroizing_alloc::ZeroAlloc(std::alloc::System);

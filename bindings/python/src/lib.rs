@@ -30,9 +30,9 @@ use zeroize::Zeroizing;
 /// The module's allocator for its Rust code: the system's, with every block wiped when
 /// freed or moved by a reallocation (zeroizing-alloc). The JSON layer wipes its own
 /// buffers, but serde_json unescapes a string with escapes (a password holding `"` or `\`)
-/// into a scratch buffer of its own, and serde buffers the fields of a tagged value before
-/// it knows the tag: freed blocks that this module never sees. Python's own objects are
-/// Python's allocator's, not this one's.
+/// into a scratch buffer of its own, and serde buffers a tagged value's fields, copying the
+/// strings that had escapes: freed blocks that this module never sees. Python's own objects
+/// are Python's allocator's, not this one's.
 #[global_allocator]
 static ALLOCATOR: zeroizing_alloc::ZeroAlloc<std::alloc::System> =
     zeroizing_alloc::ZeroAlloc(std::alloc::System);
