@@ -42,35 +42,17 @@ impl Acc {
         self.hi = self.hi.wrapping_add(other.hi);
     }
 
-    /// Adds the dot product of `x` and `y` (over the shorter length). Even and odd terms go
-    /// to two accumulators, two products per iteration: independent carry chains and half the
-    /// loop overhead.
+    /// Adds the dot product of `x` and `y` (over the shorter length) to this column, and
+    /// that of `x` with `y` one limb later (`first`, then `y`'s limbs) to the `next`: two
+    /// neighbouring columns in one pass, each limb of `y` loaded once for both.
     #[inline(always)]
-    pub(super) fn dot(&mut self, x: &[Limb], y: &[Limb]) {
-        let len = x.len().min(y.len());
-        let (x2, x1) = x.get(..len).unwrap_or(&[]).as_chunks::<2>();
-        let (y2, y1) = y.get(..len).unwrap_or(&[]).as_chunks::<2>();
-        let mut odd = Self::ZERO;
-        for (&[a0, a1], &[b0, b1]) in x2.iter().zip(y2) {
-            self.mac(a0, b0);
-            odd.mac(a1, b1);
-        }
-        for (&a, &b) in x1.iter().zip(y1) {
+    pub(super) fn dot_pair(&mut self, next: &mut Self, x: &[Limb], y: &[Limb], first: Limb) {
+        let mut before = first;
+        for (&a, &b) in x.iter().zip(y) {
             self.mac(a, b);
+            next.mac(a, before);
+            before = b;
         }
-        self.add_acc(&odd);
-    }
-
-    /// Adds the dot products of `x` with `y` and of `p` with `q`, all four of the same length,
-    /// in one loop with two accumulators.
-    #[inline(always)]
-    pub(super) fn dot2(&mut self, x: &[Limb], y: &[Limb], p: &[Limb], q: &[Limb]) {
-        let mut other = Self::ZERO;
-        for ((&a, &b), (&c, &d)) in x.iter().zip(y).zip(p.iter().zip(q)) {
-            self.mac(a, b);
-            other.mac(c, d);
-        }
-        self.add_acc(&other);
     }
 
     /// Ends a column of the low half: the reduction limb is `m = lo` (the Montgomery factor is

@@ -32,30 +32,31 @@ impl Acc {
         self.add_wide(Wide::from(x) * Wide::from(y));
     }
 
-    /// Adds the dot product of `x` and `y` (over the shorter length).
+    /// Adds `other`.
     #[cfg(not(all(
         target_family = "wasm",
         target_pointer_width = "32",
         target_feature = "simd128"
     )))]
     #[inline(always)]
-    pub(super) fn dot(&mut self, x: &[Limb], y: &[Limb]) {
-        for (&a, &b) in x.iter().zip(y) {
-            self.mac(a, b);
-        }
+    pub(super) fn add_acc(&mut self, other: &Self) {
+        self.lo += other.lo;
+        self.hi += other.hi;
     }
 
-    /// Adds the dot products of `x` with `y` and of `p` with `q`, all four of the same length.
+    /// Two neighbouring columns in one pass, as in `carries.rs`.
     #[cfg(not(all(
         target_family = "wasm",
         target_pointer_width = "32",
         target_feature = "simd128"
     )))]
     #[inline(always)]
-    pub(super) fn dot2(&mut self, x: &[Limb], y: &[Limb], p: &[Limb], q: &[Limb]) {
-        for ((&a, &b), (&c, &d)) in x.iter().zip(y).zip(p.iter().zip(q)) {
+    pub(super) fn dot_pair(&mut self, next: &mut Self, x: &[Limb], y: &[Limb], first: Limb) {
+        let mut before = first;
+        for (&a, &b) in x.iter().zip(y) {
             self.mac(a, b);
-            self.mac(c, d);
+            next.mac(a, before);
+            before = b;
         }
     }
 

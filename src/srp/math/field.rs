@@ -39,6 +39,8 @@ const BITS: u32 = Limb::BITS;
 const BYTES: usize = (Limb::BITS / 8) as usize;
 /// Limbs in a value mod N.
 pub(crate) const LIMBS: usize = 3072 / Limb::BITS as usize;
+// The multiply and square take columns in pairs.
+const _: () = assert!(LIMBS.is_multiple_of(2));
 
 type Limbs = [Limb; LIMBS];
 
@@ -161,6 +163,11 @@ fn set(m: &mut Limbs, k: usize, value: Limb) {
 /// Montgomery product `a·b·R⁻¹ mod N` of two values below R, with one conditional
 /// subtraction: below N whenever a·b < N·R (always in this crate, where one operand is below
 /// N); otherwise below R and congruent, and below N but for a fraction of about 2^-65.
+///
+/// Columns are summed two at a time (k even, and k + 1): one pass over each operand pair
+/// feeds both, so every limb is loaded once for two products, and a pair costs two loops
+/// where one column alone would cost one. The terms the pass cannot give (those that need
+/// m_k, found only when column k ends, and the pair's edge products) are added one by one.
 #[cfg(not(all(
     target_family = "wasm",
     target_pointer_width = "32",
@@ -174,33 +181,70 @@ fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
     // m[k]: the reduction limb of column k; t: the result, one limb per high column.
     let mut m: Limbs = [0; LIMBS];
     let mut t: Limbs = [0; LIMBS];
-    let mut acc = Acc::ZERO;
-    for k in 0..LIMBS {
-        // Column k: Σ a_i·b_{k−i} over i ≤ k, plus Σ m_i·n_{k−i} over i < k.
+    let mut carry = Acc::ZERO;
+    for k in (0..LIMBS).step_by(2) {
+        // Column k: Σ a_i·b_{k−i} over i ≤ k, plus Σ m_i·n_{k−i} over i < k; column k + 1
+        // likewise. The passes give column k + 1 all its terms but a_{k+1}·b_0 and m_k·n_1.
         let rev = LIMBS - 1 - k;
-        acc.dot2(
-            part(a, 0, k),
+        let (mut col, mut next) = (carry, Acc::ZERO);
+        col.dot_pair(
+            &mut next,
+            part(a, 0, k + 1),
             part(&b_rev, rev, LIMBS),
+            limb(b, k + 1),
+        );
+        col.dot_pair(
+            &mut next,
             part(&m, 0, k),
             part(&N_REV, rev, LIMBS - 1),
+            limb(&N, k + 1),
         );
-        acc.mac(a.get(k).copied().unwrap_or(0), b[0]);
-        set(&mut m, k, acc.reduce_column());
+        let m_k = col.reduce_column();
+        set(&mut m, k, m_k);
+        next.add_acc(&col);
+        next.mac(m_k, N[1]);
+        next.mac(limb(a, k + 1), b[0]);
+        set(&mut m, k + 1, next.reduce_column());
+        carry = next;
     }
-    for k in LIMBS..2 * LIMBS - 1 {
-        // Column k: the same sums over i > k − LIMBS.
+    for k in (LIMBS..2 * LIMBS - 2).step_by(2) {
+        // Column k: the same sums over i ≥ lo = k + 1 − LIMBS; column k + 1 over i > lo. The
+        // passes start at i = lo + 1, so column k's terms at i = lo come first.
         let lo = k + 1 - LIMBS;
-        acc.dot2(part(a, lo, LIMBS), &b_rev, part(&m, lo, LIMBS), &N_REV);
-        set(&mut t, k - LIMBS, acc.shift_out());
+        let (mut col, mut next) = (carry, Acc::ZERO);
+        col.mac(limb(a, lo), b[LIMBS - 1]);
+        col.dot_pair(
+            &mut next,
+            part(a, lo + 1, LIMBS),
+            part(&b_rev, 1, LIMBS),
+            b[LIMBS - 1],
+        );
+        col.mac(limb(&m, lo), N[LIMBS - 1]);
+        col.dot_pair(
+            &mut next,
+            part(&m, lo + 1, LIMBS),
+            part(&N_REV, 1, LIMBS),
+            N[LIMBS - 1],
+        );
+        set(&mut t, k - LIMBS, col.shift_out());
+        next.add_acc(&col);
+        set(&mut t, k + 1 - LIMBS, next.shift_out());
+        carry = next;
     }
-    set(&mut t, LIMBS - 1, acc.low());
-    sub_n_if_needed(&t, acc.carry())
+    // The last column, 2·LIMBS − 2, alone.
+    let mut col = carry;
+    col.mac(a[LIMBS - 1], b[LIMBS - 1]);
+    col.mac(m[LIMBS - 1], N[LIMBS - 1]);
+    set(&mut t, LIMBS - 2, col.shift_out());
+    set(&mut t, LIMBS - 1, col.low());
+    sub_n_if_needed(&t, col.carry())
 }
 
-/// Montgomery square `a²·R⁻¹ mod N` of a value below R, reduced as [`mont_mul`]. Each product
-/// `a_i·a_j` with i ≠ j is computed once, against a pre-doubled copy of `a`:
-/// 2·Σ_{i<j} a_i·a_j·B^{i+j} = Σ_{i<j} d_i·a_j·B^{i+j} + Σ_j c_j·a_j·B^{2j}, where
-/// d = 2a mod B^LIMBS limb by limb and c_j is the bit shifted out of limb j−1 into limb j.
+/// Montgomery square `a²·R⁻¹ mod N` of a value below R, reduced as [`mont_mul`], two columns
+/// at a time like it. Each product `a_i·a_j` with i ≠ j is computed once, against a
+/// pre-doubled copy of `a`: 2·Σ_{i<j} a_i·a_j·B^{i+j} = Σ_{i<j} d_i·a_j·B^{i+j} +
+/// Σ_j c_j·a_j·B^{2j}, where d = 2a mod B^LIMBS limb by limb and c_j is the bit shifted out of
+/// limb j−1 into limb j.
 #[cfg(not(all(
     target_family = "wasm",
     target_pointer_width = "32",
@@ -219,26 +263,77 @@ fn mont_sqr(a: &Limbs) -> Limbs {
     }
     let mut m: Limbs = [0; LIMBS];
     let mut t: Limbs = [0; LIMBS];
-    let mut acc = Acc::ZERO;
-    for k in 0..2 * LIMBS - 1 {
-        // Pairs i < j with i + j = k: i from `lo` up to, not including, `half`.
-        let lo = (k + 1).saturating_sub(LIMBS);
-        let half = k.div_ceil(2);
-        acc.dot(
-            part(&dbl, lo, half),
-            part(&a_rev, LIMBS - 1 + lo - k, LIMBS),
+    let mut carry = Acc::ZERO;
+    for k in (0..LIMBS).step_by(2) {
+        // Column k (even): d_i·a_{k−i} for i < k/2, the diagonal, the reduction's products.
+        // Column k + 1: d_i·a_{k+1−i} for i ≤ k/2, the last of them outside the pass.
+        let (rev, half) = (LIMBS - 1 - k, k / 2);
+        let (mut col, mut next) = (carry, Acc::ZERO);
+        col.dot_pair(
+            &mut next,
+            part(&dbl, 0, half),
+            part(&a_rev, rev, LIMBS),
+            limb(a, k + 1),
         );
-        diagonal(&mut acc, a, k);
-        if k < LIMBS {
-            acc.dot(part(&m, 0, k), part(&N_REV, LIMBS - 1 - k, LIMBS - 1));
-            set(&mut m, k, acc.reduce_column());
-        } else {
-            acc.dot(part(&m, lo, LIMBS), &N_REV);
-            set(&mut t, k - LIMBS, acc.shift_out());
-        }
+        next.mac(limb(&dbl, half), limb(a, half + 1));
+        diagonal(&mut col, a, k);
+        col.dot_pair(
+            &mut next,
+            part(&m, 0, k),
+            part(&N_REV, rev, LIMBS - 1),
+            limb(&N, k + 1),
+        );
+        let m_k = col.reduce_column();
+        set(&mut m, k, m_k);
+        next.add_acc(&col);
+        next.mac(m_k, N[1]);
+        set(&mut m, k + 1, next.reduce_column());
+        carry = next;
     }
-    set(&mut t, LIMBS - 1, acc.low());
-    sub_n_if_needed(&t, acc.carry())
+    for k in (LIMBS..2 * LIMBS - 2).step_by(2) {
+        // Column k: i from lo = k + 1 − LIMBS up to k/2; column k + 1: from lo + 1 up to and
+        // including k/2. The passes cover lo < i < k/2.
+        let (lo, half) = (k + 1 - LIMBS, k / 2);
+        let (mut col, mut next) = (carry, Acc::ZERO);
+        col.mac(limb(&dbl, lo), a[LIMBS - 1]);
+        col.dot_pair(
+            &mut next,
+            part(&dbl, lo + 1, half),
+            part(&a_rev, 1, LIMBS),
+            a[LIMBS - 1],
+        );
+        next.mac(limb(&dbl, half), limb(a, half + 1));
+        diagonal(&mut col, a, k);
+        col.mac(limb(&m, lo), N[LIMBS - 1]);
+        col.dot_pair(
+            &mut next,
+            part(&m, lo + 1, LIMBS),
+            part(&N_REV, 1, LIMBS),
+            N[LIMBS - 1],
+        );
+        set(&mut t, k - LIMBS, col.shift_out());
+        next.add_acc(&col);
+        set(&mut t, k + 1 - LIMBS, next.shift_out());
+        carry = next;
+    }
+    // The last column, 2·LIMBS − 2: its diagonal and one reduction product.
+    let mut col = carry;
+    diagonal(&mut col, a, 2 * LIMBS - 2);
+    col.mac(m[LIMBS - 1], N[LIMBS - 1]);
+    set(&mut t, LIMBS - 2, col.shift_out());
+    set(&mut t, LIMBS - 1, col.low());
+    sub_n_if_needed(&t, col.carry())
+}
+
+/// `x[k]`, or zero when out of range (never, for the positions used here).
+#[cfg(not(all(
+    target_family = "wasm",
+    target_pointer_width = "32",
+    target_feature = "simd128"
+)))]
+#[inline(always)]
+fn limb(x: &[Limb], k: usize) -> Limb {
+    x.get(k).copied().unwrap_or(0)
 }
 
 /// N reversed, as vectors for the SIMD dot products.
