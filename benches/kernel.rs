@@ -4,6 +4,12 @@
 //! moves both alike. Prints the medians and their ratio.
 //!
 //! `cargo bench --bench kernel` (`KERNEL_ROUNDS`, default 101; `KERNEL_CHAIN`, default 2000).
+#![allow(
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::std_instead_of_core,
+    missing_docs
+)]
 
 use std::hint::black_box;
 use std::time::Duration;
