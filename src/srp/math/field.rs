@@ -18,8 +18,11 @@
 //! (column by column, the "FIPS" order of Koç, Acar and Kaliski): each column is a dot product
 //! summed into an accumulator that stays in registers (`carries.rs`: three limbs, one
 //! multiplication and three additions with carry per product; `delayed.rs`: two double-width
-//! sums without carries, for WASM). Operands are read through reversed copies so
-//! both sides of every dot product walk upwards and the compiler drops every bounds check. Two
+//! sums without carries, for WASM). Outside WASM's SIMD path the columns go in pairs: column
+//! k + 1 takes the same limbs of one operand against the other's shifted by one, so one pass
+//! feeds both columns and loads each limb once for two products. Operands are read through
+//! reversed copies so both sides of every dot product walk upwards and the compiler drops
+//! every bounds check. Two
 //! properties of N shorten the reduction: N ≡ −1 (mod 2^64), so the Montgomery factor
 //! −N⁻¹ mod 2^bits is 1 and each column's reduction limb is the accumulator's low limb itself;
 //! and N's lowest limb is all ones, so adding `m·n₀` is adding `m` one limb up.
