@@ -169,7 +169,7 @@ fn set(m: &mut Limbs, k: usize, value: Limb) {
 ///
 /// Columns are summed two at a time (k even, and k + 1): one pass over each operand pair
 /// feeds both, so every limb is loaded once for two products, and a pair costs two loops
-/// where one column alone would cost one. The terms the pass cannot give (those that need
+/// where one column alone would cost one. The terms the passes cannot give (those that need
 /// m_k, found only when column k ends, and the pair's edge products) are added one by one.
 #[cfg(not(all(
     target_family = "wasm",
@@ -186,33 +186,21 @@ fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
     let mut t: Limbs = [0; LIMBS];
     let mut carry = Acc::ZERO;
     for k in (0..LIMBS).step_by(2) {
-        // Column k: Σ a_i·b_{k−i} over i ≤ k, plus Σ m_i·n_{k−i} over i < k; column k + 1
-        // likewise. The passes give column k + 1 all its terms but a_{k+1}·b_0 and m_k·n_1.
-        let rev = LIMBS - 1 - k;
+        // Column k: Σ a_i·b_{k−i} over i ≤ k; column k + 1: over i ≤ k + 1, the last term
+        // outside the pass. Then the reduction's products.
         let (mut col, mut next) = (carry, Acc::ZERO);
         col.dot_pair(
             &mut next,
             part(a, 0, k + 1),
-            part(&b_rev, rev, LIMBS),
+            part(&b_rev, LIMBS - 1 - k, LIMBS),
             limb(b, k + 1),
         );
-        col.dot_pair(
-            &mut next,
-            part(&m, 0, k),
-            part(&N_REV, rev, LIMBS - 1),
-            limb(&N, k + 1),
-        );
-        let m_k = col.reduce_column();
-        set(&mut m, k, m_k);
-        next.add_acc(&col);
-        next.mac(m_k, N[1]);
         next.mac(limb(a, k + 1), b[0]);
-        set(&mut m, k + 1, next.reduce_column());
-        carry = next;
+        carry = reduce_low_pair(col, next, &mut m, k);
     }
     for k in (LIMBS..2 * LIMBS - 2).step_by(2) {
         // Column k: the same sums over i ≥ lo = k + 1 − LIMBS; column k + 1 over i > lo. The
-        // passes start at i = lo + 1, so column k's terms at i = lo come first.
+        // pass starts at i = lo + 1, so column k's term at i = lo comes first.
         let lo = k + 1 - LIMBS;
         let (mut col, mut next) = (carry, Acc::ZERO);
         col.mac(limb(a, lo), b[LIMBS - 1]);
@@ -222,25 +210,12 @@ fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
             part(&b_rev, 1, LIMBS),
             b[LIMBS - 1],
         );
-        col.mac(limb(&m, lo), N[LIMBS - 1]);
-        col.dot_pair(
-            &mut next,
-            part(&m, lo + 1, LIMBS),
-            part(&N_REV, 1, LIMBS),
-            N[LIMBS - 1],
-        );
-        set(&mut t, k - LIMBS, col.shift_out());
-        next.add_acc(&col);
-        set(&mut t, k + 1 - LIMBS, next.shift_out());
-        carry = next;
+        carry = reduce_high_pair(col, next, &m, &mut t, k);
     }
     // The last column, 2·LIMBS − 2, alone.
     let mut col = carry;
     col.mac(a[LIMBS - 1], b[LIMBS - 1]);
-    col.mac(m[LIMBS - 1], N[LIMBS - 1]);
-    set(&mut t, LIMBS - 2, col.shift_out());
-    set(&mut t, LIMBS - 1, col.low());
-    sub_n_if_needed(&t, col.carry())
+    finish(col, &m, &mut t)
 }
 
 /// Montgomery square `a²·R⁻¹ mod N` of a value below R, reduced as [`mont_mul`], two columns
@@ -268,34 +243,23 @@ fn mont_sqr(a: &Limbs) -> Limbs {
     let mut t: Limbs = [0; LIMBS];
     let mut carry = Acc::ZERO;
     for k in (0..LIMBS).step_by(2) {
-        // Column k (even): d_i·a_{k−i} for i < k/2, the diagonal, the reduction's products.
-        // Column k + 1: d_i·a_{k+1−i} for i ≤ k/2, the last of them outside the pass.
-        let (rev, half) = (LIMBS - 1 - k, k / 2);
+        // Column k (even): d_i·a_{k−i} for i < k/2, and the diagonal. Column k + 1:
+        // d_i·a_{k+1−i} for i ≤ k/2, the last of them outside the pass.
+        let half = k / 2;
         let (mut col, mut next) = (carry, Acc::ZERO);
         col.dot_pair(
             &mut next,
             part(&dbl, 0, half),
-            part(&a_rev, rev, LIMBS),
+            part(&a_rev, LIMBS - 1 - k, LIMBS),
             limb(a, k + 1),
         );
         next.mac(limb(&dbl, half), limb(a, half + 1));
         diagonal(&mut col, a, k);
-        col.dot_pair(
-            &mut next,
-            part(&m, 0, k),
-            part(&N_REV, rev, LIMBS - 1),
-            limb(&N, k + 1),
-        );
-        let m_k = col.reduce_column();
-        set(&mut m, k, m_k);
-        next.add_acc(&col);
-        next.mac(m_k, N[1]);
-        set(&mut m, k + 1, next.reduce_column());
-        carry = next;
+        carry = reduce_low_pair(col, next, &mut m, k);
     }
     for k in (LIMBS..2 * LIMBS - 2).step_by(2) {
         // Column k: i from lo = k + 1 − LIMBS up to k/2; column k + 1: from lo + 1 up to and
-        // including k/2. The passes cover lo < i < k/2.
+        // including k/2. The pass covers lo < i < k/2.
         let (lo, half) = (k + 1 - LIMBS, k / 2);
         let (mut col, mut next) = (carry, Acc::ZERO);
         col.mac(limb(&dbl, lo), a[LIMBS - 1]);
@@ -307,25 +271,75 @@ fn mont_sqr(a: &Limbs) -> Limbs {
         );
         next.mac(limb(&dbl, half), limb(a, half + 1));
         diagonal(&mut col, a, k);
-        col.mac(limb(&m, lo), N[LIMBS - 1]);
-        col.dot_pair(
-            &mut next,
-            part(&m, lo + 1, LIMBS),
-            part(&N_REV, 1, LIMBS),
-            N[LIMBS - 1],
-        );
-        set(&mut t, k - LIMBS, col.shift_out());
-        next.add_acc(&col);
-        set(&mut t, k + 1 - LIMBS, next.shift_out());
-        carry = next;
+        carry = reduce_high_pair(col, next, &m, &mut t, k);
     }
-    // The last column, 2·LIMBS − 2: its diagonal and one reduction product.
+    // The last column, 2·LIMBS − 2: its diagonal.
     let mut col = carry;
     diagonal(&mut col, a, 2 * LIMBS - 2);
+    finish(col, &m, &mut t)
+}
+
+/// Ends columns k and k + 1 of the low half (k even): adds their reduction products
+/// Σ m_i·n_{k−i} over i < k and Σ m_i·n_{k+1−i} over i ≤ k (m_k·n_1 once m_k is found), sets
+/// m_k and m_{k+1}, and returns what carries into column k + 2.
+#[cfg(not(all(
+    target_family = "wasm",
+    target_pointer_width = "32",
+    target_feature = "simd128"
+)))]
+#[inline(always)]
+fn reduce_low_pair(mut col: Acc, mut next: Acc, m: &mut Limbs, k: usize) -> Acc {
+    col.dot_pair(
+        &mut next,
+        part(m, 0, k),
+        part(&N_REV, LIMBS - 1 - k, LIMBS - 1),
+        limb(&N, k + 1),
+    );
+    let m_k = col.reduce_column();
+    set(m, k, m_k);
+    next.add_acc(&col);
+    next.mac(m_k, N[1]);
+    set(m, k + 1, next.reduce_column());
+    next
+}
+
+/// Ends columns k and k + 1 of the high half (k even): adds their reduction products (i from
+/// lo = k + 1 − LIMBS, and from lo + 1), sets their result limbs, and returns what carries
+/// into column k + 2.
+#[cfg(not(all(
+    target_family = "wasm",
+    target_pointer_width = "32",
+    target_feature = "simd128"
+)))]
+#[inline(always)]
+fn reduce_high_pair(mut col: Acc, mut next: Acc, m: &Limbs, t: &mut Limbs, k: usize) -> Acc {
+    let lo = k + 1 - LIMBS;
+    col.mac(limb(m, lo), N[LIMBS - 1]);
+    col.dot_pair(
+        &mut next,
+        part(m, lo + 1, LIMBS),
+        part(&N_REV, 1, LIMBS),
+        N[LIMBS - 1],
+    );
+    set(t, k - LIMBS, col.shift_out());
+    next.add_acc(&col);
+    set(t, k + 1 - LIMBS, next.shift_out());
+    next
+}
+
+/// Ends the last column, 2·LIMBS − 2 (its reduction product m_{LIMBS−1}·n_{LIMBS−1}), and
+/// returns the result reduced below N.
+#[cfg(not(all(
+    target_family = "wasm",
+    target_pointer_width = "32",
+    target_feature = "simd128"
+)))]
+#[inline(always)]
+fn finish(mut col: Acc, m: &Limbs, t: &mut Limbs) -> Limbs {
     col.mac(m[LIMBS - 1], N[LIMBS - 1]);
-    set(&mut t, LIMBS - 2, col.shift_out());
-    set(&mut t, LIMBS - 1, col.low());
-    sub_n_if_needed(&t, col.carry())
+    set(t, LIMBS - 2, col.shift_out());
+    set(t, LIMBS - 1, col.low());
+    sub_n_if_needed(t, col.carry())
 }
 
 /// `x[k]`, or zero when out of range (never, for the positions used here).
