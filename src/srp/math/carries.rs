@@ -42,8 +42,8 @@ impl Acc {
         self.hi = self.hi.wrapping_add(other.hi);
     }
 
-    /// Adds the dot product of `x` and `y` (over the shorter length) to this column, and
-    /// that of `x` with `y` one limb later (`first`, then `y`'s limbs) to the `next`: two
+    /// Adds the dot product of `x` and `y` (over the shorter length) to this column, and that
+    /// of `x` with `y` shifted up by one limb (`first`, then `y`'s limbs) to `next`: two
     /// neighbouring columns in one pass, each limb of `y` loaded once for both.
     #[inline(always)]
     pub(super) fn dot_pair(&mut self, next: &mut Self, x: &[Limb], y: &[Limb], first: Limb) {
