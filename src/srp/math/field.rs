@@ -112,17 +112,6 @@ const fn negated(x: &Limbs) -> Limbs {
     out
 }
 
-/// `x[lo..hi]`, or empty when out of range (never, for the constant ranges used here).
-#[cfg(not(all(
-    target_family = "wasm",
-    target_pointer_width = "32",
-    target_feature = "simd128"
-)))]
-#[inline(always)]
-fn part(x: &[Limb], lo: usize, hi: usize) -> &[Limb] {
-    x.get(lo..hi).unwrap_or(&[])
-}
-
 /// All ones when `a == b`, else zero, computed without a branch. The mask goes through
 /// `black_box` so the optimiser cannot turn its uses back into a branch.
 #[inline(always)]
@@ -163,195 +152,192 @@ fn set(m: &mut Limbs, k: usize, value: Limb) {
     }
 }
 
-/// Montgomery product `a·b·R⁻¹ mod N` of two values below R, with one conditional
-/// subtraction: below N whenever a·b < N·R (always in this crate, where one operand is below
-/// N); otherwise below R and congruent, and below N but for a fraction of about 2^-65.
-///
-/// Columns are summed two at a time (k even, and k + 1): one pass over each operand pair
-/// feeds both, so every limb is loaded once for two products, and a pair costs two loops
-/// where one column alone would cost one. The terms the passes cannot give (those that need
-/// m_k, found only when column k ends, and the pair's edge products) are added one by one.
+/// The multiply and square of every build but WebAssembly with `simd128`, and their helpers.
 #[cfg(not(all(
     target_family = "wasm",
     target_pointer_width = "32",
     target_feature = "simd128"
 )))]
-fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
+mod scalar {
+    use super::{Acc, LIMBS, Limb, Limbs, N, N_REV, diagonal, doubled, set, sub_n_if_needed};
     #[cfg(test)]
-    trace::record(Op::Mul);
-    let mut b_rev = *b;
-    b_rev.reverse();
-    // m[k]: the reduction limb of column k; t: the result, one limb per high column.
-    let mut m: Limbs = [0; LIMBS];
-    let mut t: Limbs = [0; LIMBS];
-    let mut carry = Acc::ZERO;
-    for k in (0..LIMBS).step_by(2) {
-        // Column k: Σ a_i·b_{k−i} over i ≤ k; column k + 1: over i ≤ k + 1, the last term
-        // outside the pass. Then the reduction's products.
-        let (mut col, mut next) = (carry, Acc::ZERO);
+    use crate::srp::math::trace::{self, Op};
+
+    /// `x[lo..hi]`, or empty when out of range (never, for the constant ranges used here).
+    #[inline(always)]
+    fn part(x: &[Limb], lo: usize, hi: usize) -> &[Limb] {
+        x.get(lo..hi).unwrap_or(&[])
+    }
+
+    /// Montgomery product `a·b·R⁻¹ mod N` of two values below R, with one conditional
+    /// subtraction: below N whenever a·b < N·R (always in this crate, where one operand is below
+    /// N); otherwise below R and congruent, and below N but for a fraction of about 2^-65.
+    ///
+    /// Columns are summed two at a time (k even, and k + 1): one pass over each operand pair
+    /// feeds both, so every limb is loaded once for two products, and a pair costs two loops
+    /// where one column alone would cost one. The terms the passes cannot give (those that need
+    /// m_k, found only when column k ends, and the pair's edge products) are added one by one.
+    pub(super) fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
+        #[cfg(test)]
+        trace::record(Op::Mul);
+        let mut b_rev = *b;
+        b_rev.reverse();
+        // m[k]: the reduction limb of column k; t: the result, one limb per high column.
+        let mut m: Limbs = [0; LIMBS];
+        let mut t: Limbs = [0; LIMBS];
+        let mut carry = Acc::ZERO;
+        for k in (0..LIMBS).step_by(2) {
+            // Column k: Σ a_i·b_{k−i} over i ≤ k; column k + 1: over i ≤ k + 1, the last term
+            // outside the pass. Then the reduction's products.
+            let (mut col, mut next) = (carry, Acc::ZERO);
+            col.dot_pair(
+                &mut next,
+                part(a, 0, k + 1),
+                part(&b_rev, LIMBS - 1 - k, LIMBS),
+                limb(b, k + 1),
+            );
+            next.mac(limb(a, k + 1), b[0]);
+            carry = reduce_low_pair(col, next, &mut m, k);
+        }
+        for k in (LIMBS..2 * LIMBS - 2).step_by(2) {
+            // Column k: the same sums over i ≥ lo = k + 1 − LIMBS; column k + 1 over i > lo. The
+            // pass starts at i = lo + 1, so column k's term at i = lo comes first.
+            let lo = k + 1 - LIMBS;
+            let (mut col, mut next) = (carry, Acc::ZERO);
+            high_pair_pass(&mut col, &mut next, a, b, &b_rev, lo);
+            carry = reduce_high_pair(col, next, &m, &mut t, k);
+        }
+        // The last column, 2·LIMBS − 2, alone.
+        let mut col = carry;
+        col.mac(a[LIMBS - 1], b[LIMBS - 1]);
+        finish(col, &m, &mut t)
+    }
+
+    /// Montgomery square `a²·R⁻¹ mod N` of a value below R, reduced as [`mont_mul`], two columns
+    /// at a time like it. Each product `a_i·a_j` with i ≠ j is computed once, against a
+    /// pre-doubled copy of `a`: 2·Σ_{i<j} a_i·a_j·B^{i+j} = Σ_{i<j} d_i·a_j·B^{i+j} +
+    /// Σ_j c_j·a_j·B^{2j}, where d = 2a mod B^LIMBS limb by limb and c_j is the bit shifted out of
+    /// limb j−1 into limb j.
+    pub(super) fn mont_sqr(a: &Limbs) -> Limbs {
+        #[cfg(test)]
+        trace::record(Op::Sqr);
+        let mut a_rev = *a;
+        a_rev.reverse();
+        let dbl = doubled(a);
+        let mut m: Limbs = [0; LIMBS];
+        let mut t: Limbs = [0; LIMBS];
+        let mut carry = Acc::ZERO;
+        for k in (0..LIMBS).step_by(2) {
+            // Column k (even): d_i·a_{k−i} for i < k/2, and the diagonal. Column k + 1:
+            // d_i·a_{k+1−i} for i ≤ k/2, the last of them outside the pass.
+            let half = k / 2;
+            let (mut col, mut next) = (carry, Acc::ZERO);
+            col.dot_pair(
+                &mut next,
+                part(&dbl, 0, half),
+                part(&a_rev, LIMBS - 1 - k, LIMBS),
+                limb(a, k + 1),
+            );
+            next.mac(limb(&dbl, half), limb(a, half + 1));
+            diagonal(&mut col, a, k);
+            carry = reduce_low_pair(col, next, &mut m, k);
+        }
+        for k in (LIMBS..2 * LIMBS - 2).step_by(2) {
+            // Column k: i from lo = k + 1 − LIMBS up to k/2; column k + 1: from lo + 1 up to and
+            // including k/2. The pass covers lo < i < k/2.
+            let (lo, half) = (k + 1 - LIMBS, k / 2);
+            let (mut col, mut next) = (carry, Acc::ZERO);
+            col.mac(limb(&dbl, lo), a[LIMBS - 1]);
+            col.dot_pair(
+                &mut next,
+                part(&dbl, lo + 1, half),
+                part(&a_rev, 1, LIMBS),
+                a[LIMBS - 1],
+            );
+            next.mac(limb(&dbl, half), limb(a, half + 1));
+            diagonal(&mut col, a, k);
+            carry = reduce_high_pair(col, next, &m, &mut t, k);
+        }
+        // The last column, 2·LIMBS − 2: its diagonal.
+        let mut col = carry;
+        diagonal(&mut col, a, 2 * LIMBS - 2);
+        finish(col, &m, &mut t)
+    }
+
+    /// Ends columns k and k + 1 of the low half (k even): adds their reduction products
+    /// Σ m_i·n_{k−i} over i < k and Σ m_i·n_{k+1−i} over i ≤ k (m_k·n_1 once m_k is found), sets
+    /// m_k and m_{k+1}, and returns what carries into column k + 2.
+    #[inline(always)]
+    fn reduce_low_pair(mut col: Acc, mut next: Acc, m: &mut Limbs, k: usize) -> Acc {
         col.dot_pair(
             &mut next,
-            part(a, 0, k + 1),
-            part(&b_rev, LIMBS - 1 - k, LIMBS),
-            limb(b, k + 1),
+            part(m, 0, k),
+            part(&N_REV, LIMBS - 1 - k, LIMBS - 1),
+            limb(&N, k + 1),
         );
-        next.mac(limb(a, k + 1), b[0]);
-        carry = reduce_low_pair(col, next, &mut m, k);
+        let m_k = col.reduce_column();
+        set(m, k, m_k);
+        next.add_acc(&col);
+        next.mac(m_k, N[1]);
+        set(m, k + 1, next.reduce_column());
+        next
     }
-    for k in (LIMBS..2 * LIMBS - 2).step_by(2) {
-        // Column k: the same sums over i ≥ lo = k + 1 − LIMBS; column k + 1 over i > lo. The
-        // pass starts at i = lo + 1, so column k's term at i = lo comes first.
-        let lo = k + 1 - LIMBS;
-        let (mut col, mut next) = (carry, Acc::ZERO);
-        col.mac(limb(a, lo), b[LIMBS - 1]);
+
+    /// Ends columns k and k + 1 of the high half (k even): adds their reduction products (i from
+    /// lo = k + 1 − LIMBS, and from lo + 1), sets their result limbs, and returns what carries
+    /// into column k + 2.
+    #[inline(always)]
+    fn reduce_high_pair(mut col: Acc, mut next: Acc, m: &Limbs, t: &mut Limbs, k: usize) -> Acc {
+        high_pair_pass(&mut col, &mut next, m, &N, &N_REV, k + 1 - LIMBS);
+        set(t, k - LIMBS, col.shift_out());
+        next.add_acc(&col);
+        set(t, k + 1 - LIMBS, next.shift_out());
+        next
+    }
+
+    /// Adds to `col` (column k of the high half, lo = k + 1 − LIMBS) Σ x_i·y_{k−i} over i ≥ lo,
+    /// and to `next` the same over i > lo for column k + 1; `y_rev` is `y` reversed.
+    #[inline(always)]
+    fn high_pair_pass(
+        col: &mut Acc,
+        next: &mut Acc,
+        x: &Limbs,
+        y: &Limbs,
+        y_rev: &Limbs,
+        lo: usize,
+    ) {
+        col.mac(limb(x, lo), y[LIMBS - 1]);
         col.dot_pair(
-            &mut next,
-            part(a, lo + 1, LIMBS),
-            part(&b_rev, 1, LIMBS),
-            b[LIMBS - 1],
+            next,
+            part(x, lo + 1, LIMBS),
+            part(y_rev, 1, LIMBS),
+            y[LIMBS - 1],
         );
-        carry = reduce_high_pair(col, next, &m, &mut t, k);
     }
-    // The last column, 2·LIMBS − 2, alone.
-    let mut col = carry;
-    col.mac(a[LIMBS - 1], b[LIMBS - 1]);
-    finish(col, &m, &mut t)
-}
 
-/// Montgomery square `a²·R⁻¹ mod N` of a value below R, reduced as [`mont_mul`], two columns
-/// at a time like it. Each product `a_i·a_j` with i ≠ j is computed once, against a
-/// pre-doubled copy of `a`: 2·Σ_{i<j} a_i·a_j·B^{i+j} = Σ_{i<j} d_i·a_j·B^{i+j} +
-/// Σ_j c_j·a_j·B^{2j}, where d = 2a mod B^LIMBS limb by limb and c_j is the bit shifted out of
-/// limb j−1 into limb j.
-#[cfg(not(all(
-    target_family = "wasm",
-    target_pointer_width = "32",
-    target_feature = "simd128"
-)))]
-fn mont_sqr(a: &Limbs) -> Limbs {
-    #[cfg(test)]
-    trace::record(Op::Sqr);
-    let mut a_rev = *a;
-    a_rev.reverse();
-    let mut dbl: Limbs = [0; LIMBS];
-    let mut below: Limb = 0;
-    for (d, &x) in dbl.iter_mut().zip(a) {
-        *d = (x << 1) | (below >> (BITS - 1));
-        below = x;
+    /// Ends the last column, 2·LIMBS − 2 (its reduction product m_{LIMBS−1}·n_{LIMBS−1}), and
+    /// returns the result reduced below N.
+    #[inline(always)]
+    fn finish(mut col: Acc, m: &Limbs, t: &mut Limbs) -> Limbs {
+        col.mac(m[LIMBS - 1], N[LIMBS - 1]);
+        set(t, LIMBS - 2, col.shift_out());
+        set(t, LIMBS - 1, col.low());
+        sub_n_if_needed(t, col.carry())
     }
-    let mut m: Limbs = [0; LIMBS];
-    let mut t: Limbs = [0; LIMBS];
-    let mut carry = Acc::ZERO;
-    for k in (0..LIMBS).step_by(2) {
-        // Column k (even): d_i·a_{k−i} for i < k/2, and the diagonal. Column k + 1:
-        // d_i·a_{k+1−i} for i ≤ k/2, the last of them outside the pass.
-        let half = k / 2;
-        let (mut col, mut next) = (carry, Acc::ZERO);
-        col.dot_pair(
-            &mut next,
-            part(&dbl, 0, half),
-            part(&a_rev, LIMBS - 1 - k, LIMBS),
-            limb(a, k + 1),
-        );
-        next.mac(limb(&dbl, half), limb(a, half + 1));
-        diagonal(&mut col, a, k);
-        carry = reduce_low_pair(col, next, &mut m, k);
+
+    /// `x[k]`, or zero when out of range (never, for the positions used here).
+    #[inline(always)]
+    fn limb(x: &[Limb], k: usize) -> Limb {
+        x.get(k).copied().unwrap_or(0)
     }
-    for k in (LIMBS..2 * LIMBS - 2).step_by(2) {
-        // Column k: i from lo = k + 1 − LIMBS up to k/2; column k + 1: from lo + 1 up to and
-        // including k/2. The pass covers lo < i < k/2.
-        let (lo, half) = (k + 1 - LIMBS, k / 2);
-        let (mut col, mut next) = (carry, Acc::ZERO);
-        col.mac(limb(&dbl, lo), a[LIMBS - 1]);
-        col.dot_pair(
-            &mut next,
-            part(&dbl, lo + 1, half),
-            part(&a_rev, 1, LIMBS),
-            a[LIMBS - 1],
-        );
-        next.mac(limb(&dbl, half), limb(a, half + 1));
-        diagonal(&mut col, a, k);
-        carry = reduce_high_pair(col, next, &m, &mut t, k);
-    }
-    // The last column, 2·LIMBS − 2: its diagonal.
-    let mut col = carry;
-    diagonal(&mut col, a, 2 * LIMBS - 2);
-    finish(col, &m, &mut t)
 }
 
-/// Ends columns k and k + 1 of the low half (k even): adds their reduction products
-/// Σ m_i·n_{k−i} over i < k and Σ m_i·n_{k+1−i} over i ≤ k (m_k·n_1 once m_k is found), sets
-/// m_k and m_{k+1}, and returns what carries into column k + 2.
 #[cfg(not(all(
     target_family = "wasm",
     target_pointer_width = "32",
     target_feature = "simd128"
 )))]
-#[inline(always)]
-fn reduce_low_pair(mut col: Acc, mut next: Acc, m: &mut Limbs, k: usize) -> Acc {
-    col.dot_pair(
-        &mut next,
-        part(m, 0, k),
-        part(&N_REV, LIMBS - 1 - k, LIMBS - 1),
-        limb(&N, k + 1),
-    );
-    let m_k = col.reduce_column();
-    set(m, k, m_k);
-    next.add_acc(&col);
-    next.mac(m_k, N[1]);
-    set(m, k + 1, next.reduce_column());
-    next
-}
-
-/// Ends columns k and k + 1 of the high half (k even): adds their reduction products (i from
-/// lo = k + 1 − LIMBS, and from lo + 1), sets their result limbs, and returns what carries
-/// into column k + 2.
-#[cfg(not(all(
-    target_family = "wasm",
-    target_pointer_width = "32",
-    target_feature = "simd128"
-)))]
-#[inline(always)]
-fn reduce_high_pair(mut col: Acc, mut next: Acc, m: &Limbs, t: &mut Limbs, k: usize) -> Acc {
-    let lo = k + 1 - LIMBS;
-    col.mac(limb(m, lo), N[LIMBS - 1]);
-    col.dot_pair(
-        &mut next,
-        part(m, lo + 1, LIMBS),
-        part(&N_REV, 1, LIMBS),
-        N[LIMBS - 1],
-    );
-    set(t, k - LIMBS, col.shift_out());
-    next.add_acc(&col);
-    set(t, k + 1 - LIMBS, next.shift_out());
-    next
-}
-
-/// Ends the last column, 2·LIMBS − 2 (its reduction product m_{LIMBS−1}·n_{LIMBS−1}), and
-/// returns the result reduced below N.
-#[cfg(not(all(
-    target_family = "wasm",
-    target_pointer_width = "32",
-    target_feature = "simd128"
-)))]
-#[inline(always)]
-fn finish(mut col: Acc, m: &Limbs, t: &mut Limbs) -> Limbs {
-    col.mac(m[LIMBS - 1], N[LIMBS - 1]);
-    set(t, LIMBS - 2, col.shift_out());
-    set(t, LIMBS - 1, col.low());
-    sub_n_if_needed(t, col.carry())
-}
-
-/// `x[k]`, or zero when out of range (never, for the positions used here).
-#[cfg(not(all(
-    target_family = "wasm",
-    target_pointer_width = "32",
-    target_feature = "simd128"
-)))]
-#[inline(always)]
-fn limb(x: &[Limb], k: usize) -> Limb {
-    x.get(k).copied().unwrap_or(0)
-}
+use scalar::{mont_mul, mont_sqr};
 
 /// N reversed, as vectors for the SIMD dot products.
 #[cfg(all(
@@ -431,12 +417,7 @@ fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
 fn mont_sqr(a: &Limbs) -> Limbs {
     let mut a_rev = *a;
     a_rev.reverse();
-    let mut dbl: Limbs = [0; LIMBS];
-    let mut below: Limb = 0;
-    for (d, &x) in dbl.iter_mut().zip(a) {
-        *d = (x << 1) | (below >> (BITS - 1));
-        below = x;
-    }
+    let dbl = doubled(a);
     let (dbl_v, a_rev_v) = (Shifted::of(&dbl), Shifted::of(&a_rev));
     let mut m: Limbs = [0; LIMBS];
     let mut m_v = Shifted::ZERO;
@@ -475,6 +456,19 @@ fn mont_sqr(a: &Limbs) -> Limbs {
     }
     set(&mut t, LIMBS - 1, acc.low());
     sub_n_if_needed(&t, acc.carry())
+}
+
+/// `d = 2a mod B^LIMBS`, limb by limb: each limb shifted up by one bit, with the top bit of the
+/// limb below it (the bit c_j that the squarings' diagonal terms add back).
+#[inline(always)]
+fn doubled(a: &Limbs) -> Limbs {
+    let mut dbl: Limbs = [0; LIMBS];
+    let mut below: Limb = 0;
+    for (d, &x) in dbl.iter_mut().zip(a) {
+        *d = (x << 1) | (below >> (BITS - 1));
+        below = x;
+    }
+    dbl
 }
 
 /// Adds column k's diagonal term when k is even: a_j² for j = k/2, and c_j·a_j, the bit
